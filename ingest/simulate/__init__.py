@@ -1,0 +1,1 @@
+"""The landing-zone simulator (see `ingest/simulate/README` in the module docstrings)."""

@@ -1,0 +1,5 @@
+"""Dagster definitions of the attribution domain."""
+
+import dagster as dg
+
+defs = dg.Definitions()

@@ -1,0 +1,5 @@
+"""Dagster definitions of the dashboards domain."""
+
+import dagster as dg
+
+defs = dg.Definitions()
