@@ -23,7 +23,8 @@ create table if not exists transcripts.call_transcripts (
     sentiment_caller double,
     sentiment_agent double,
     sentiment_label varchar,        -- positive | neutral | negative
-    outcome varchar,                -- booked | price_inquiry | complaint | wrong_number | spam | voicemail | other
+    outcome varchar,                -- booked, price_inquiry, complaint, wrong_number, spam,
+                                    -- voicemail or other
     keywords varchar,               -- JSON list of {"keyword", "list", "speaker", "start_seconds"}
     redaction_count integer,
     transcribed_at timestamp with time zone
