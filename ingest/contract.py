@@ -453,3 +453,20 @@ def render_markdown() -> str:
             lines.append(f"`{fld_name}` is required where `{condition}`.")
         lines.append("")
     return "\n".join(lines)
+
+
+# Reason codes of quarantine rows (quarantine.<feed>.reason_code). The simulator injects each
+# kind on purpose and records the code it expects in its truth files.
+QUARANTINE_REASONS: dict[str, str] = {
+    "missing_required_field": "a field required for the row's event type is null or absent",
+    "unknown_event_type": "event_type is not one of the feed's event types",
+    "unsupported_schema_version": "schema_version is not a version this build understands",
+    "invalid_enum": "a value is not one of the field's allowed values",
+    "invalid_e164": "a phone number is not in E.164 form",
+    "timestamp_out_of_range": "an instant is before 2000 or too far in the future",
+    "uncastable_value": "a value does not cast to the contract type",
+    "invalid_value": "a value breaks a rule of the contract (negative seconds, talk > duration)",
+    "invalid_path": "a path from the data points outside the landing root",
+    "conflicting_duplicate": "same event_id as an accepted row, different payload",
+    "corrupt_file": "the Parquet file cannot be read (whole file quarantined)",
+}
