@@ -1,0 +1,724 @@
+"""Attribution engine: raw beacons and calls -> sessions, number holds, call attribution, touches.
+
+Plain DuckDB SQL driven from Python; no Dagster. Semantics are design.md's ("Semantics"):
+
+* A session is active from its first beacon until `session_timeout` after its last beacon.
+* A pool call (number N, account A, start t) has as candidates the sessions of A with a
+  `number.assigned` for N at or before t whose last beacon at or before t is within the timeout
+  of t (inclusive: a call exactly `timeout` after the last beacon still matches). The candidate
+  with the latest such assignment wins (ties: the greater session_id, so reruns agree).
+
+How it is fast. "A beacon of s in [t - timeout, t]" holds exactly when t lies in one of s's
+*activity segments* [first, last + timeout], where a segment is a run of beacons with gaps
+<= timeout. So each assignment becomes a few closed *hold* intervals on its number (segment
+intersected with [assigned_at, next assignment of N in s)), and matching a call is an interval
+lookup. Interval joins are done as an equi-join on (account, number, hour bucket) plus a range
+filter: each hold is expanded into the buckets it covers (typically 1-2), so the join is a hash
+join with ~1 row per call instead of DuckDB's ASOF join (which cannot count overlapping
+candidates) or an inequality join (quadratic per number).
+
+Incremental runs keep a watermark of raw `_load_id` per feed in `attribution._state` and recompute
+only what new rows can change (see `run_attribution`); a change of reference data (accounts,
+tracking numbers), of the caller-key secret or of this engine's version rebuilds everything.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass, field
+
+import duckdb
+
+from ingest.contract import ACCOUNT_DEFAULTS, UNATTRIBUTED_WEB_CHANNEL
+from pipelines.attribution.rules import (
+    CALLER_KEY_SQL,
+    POSITION_BASED_ENDS,
+    TIME_DECAY_HALF_LIFE_DAYS,
+    install_caller_key,
+    install_macros,
+)
+
+# Bump when the semantics of any output column change: stored results are then rebuilt.
+ENGINE_VERSION = "1"
+# Width of the time buckets of the interval join. Holds last minutes to hours (session length +
+# timeout), so one hour keeps the expansion at ~2 rows per hold and ~1 candidate row per call.
+BUCKET_SECONDS = 3600
+
+RAW_EVENT_FEEDS = ("dni_beacons", "call_events", "conversions", "ad_clicks")
+REQUIRED_RAW = (
+    "raw.dni_beacons",
+    "raw.call_events",
+    "raw.conversions",
+    "raw.ad_clicks_current",
+    "raw.accounts_current",
+    "raw.tracking_numbers_current",
+)
+
+DDL = """
+create schema if not exists attribution;
+create table if not exists attribution.sessions (
+    account_id varchar, session_id varchar, visitor_id varchar,
+    started_at timestamptz, last_beacon_at timestamptz, ended_at timestamptz,
+    beacon_count bigint, page_views bigint, landing_page varchar, referrer varchar,
+    utm_source varchar, utm_medium varchar, utm_campaign varchar, utm_term varchar,
+    utm_content varchar, gclid varchar, msclkid varchar, fbclid varchar,
+    channel varchar, source varchar, medium varchar, campaign varchar, keyword varchar,
+    ad_group varchar, match_type varchar, campaign_id varchar, ad_group_id varchar,
+    keyword_id varchar
+);
+create table if not exists attribution.number_assignments (
+    account_id varchar, session_id varchar, tracking_number varchar, pool_id varchar,
+    assigned_at timestamptz, held_until timestamptz
+);
+create table if not exists attribution.call_attribution (
+    call_id varchar, account_id varchar, started_at timestamptz, tracking_number varchar,
+    number_kind varchar, pool_id varchar, location_id varchar, caller_key varchar,
+    is_first_time_caller boolean, attribution_status varchar, candidate_count bigint,
+    session_id varchar, visitor_id varchar, channel varchar, source varchar, medium varchar,
+    campaign varchar, ad_group varchar, keyword varchar, match_type varchar,
+    campaign_id varchar, ad_group_id varchar, keyword_id varchar, gclid varchar,
+    landing_page varchar, attributed_at timestamptz
+);
+create table if not exists attribution.touches (
+    call_id varchar, session_id varchar, model varchar, weight double,
+    touch_index bigint, session_started_at timestamptz
+);
+create table if not exists attribution.conversion_caller_keys (
+    event_id varchar, caller_key varchar
+);
+-- Internal: hold intervals per assignment (closed [hold_from, hold_to]), the engine's index.
+create table if not exists attribution._holds (
+    account_id varchar, session_id varchar, tracking_number varchar, assigned_at timestamptz,
+    hold_from timestamptz, hold_to timestamptz
+);
+create table if not exists attribution._state (key varchar primary key, value varchar);
+"""
+
+OUTPUT_TABLES = (
+    "sessions",
+    "number_assignments",
+    "call_attribution",
+    "touches",
+    "conversion_caller_keys",
+    "_holds",
+)
+
+
+def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
+    for stmt in DDL.split(";"):
+        if stmt.strip():
+            con.execute(stmt)
+
+
+@dataclass
+class RunStats:
+    mode: str  # "full" or "incremental"
+    reason: str
+    sessions_recomputed: int = 0
+    calls_recomputed: int = 0
+    conversions_keyed: int = 0
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+# --- SQL ------------------------------------------------------------------------------------
+# `{beacons}` / `{calls}` are either the raw table or a semi-join of it to the affected keys;
+# both are constant SQL chosen by the engine, never data.
+
+ACCOUNTS_SQL = """
+create or replace temp table ct_accounts as
+select account_id,
+       coalesce(session_timeout_minutes, $timeout) * interval 1 minute as timeout,
+       coalesce(attribution_lookback_days, $lookback) * interval 1 day as lookback
+from raw.accounts_current
+qualify row_number() over (partition by account_id order by account_id) = 1
+"""
+
+# Account settings for any account id, defaults where the account is not (yet) in the feed.
+ACCT = """(select x.account_id,
+                  coalesce(a.timeout, $timeout * interval 1 minute) as timeout,
+                  coalesce(a.lookback, $lookback * interval 1 day) as lookback
+           from (select distinct account_id from {src}) x
+           left join ct_accounts a using (account_id))"""
+
+SESSIONS_SQL = """
+create or replace temp table ct_new_sessions as
+with beacons as (select * from {beacons}),
+acct as {acct},
+agg as (
+    select account_id, session_id,
+           arg_min(visitor_id, (occurred_at, event_id)) as visitor_id,
+           min(occurred_at) as started_at,
+           max(occurred_at) as last_beacon_at,
+           count(*) as beacon_count,
+           count(page_url) as page_views,
+           arg_min(page_url, (occurred_at, event_id)) as first_page
+    from beacons group by all
+),
+started as (
+    -- Landing fields come from session.started only (the contract sets them there); a
+    -- duplicate start keeps the earliest.
+    select account_id, session_id,
+           arg_min(columns(['page_url', 'referrer', 'utm_source', 'utm_medium', 'utm_campaign',
+                            'utm_term', 'utm_content', 'gclid', 'msclkid', 'fbclid']),
+                   (occurred_at, event_id))
+    from beacons where event_type = 'session.started' group by all
+),
+joined as (
+    select g.account_id, g.session_id, g.visitor_id, g.started_at, g.last_beacon_at,
+           g.last_beacon_at + acct.timeout as ended_at, g.beacon_count, g.page_views,
+           coalesce(s.page_url, g.first_page) as landing_page,
+           nullif(s.referrer, '') as referrer, s.utm_source, s.utm_medium, s.utm_campaign,
+           nullif(s.utm_term, '') as utm_term, s.utm_content,
+           nullif(s.gclid, '') as gclid, nullif(s.msclkid, '') as msclkid,
+           nullif(s.fbclid, '') as fbclid
+    from agg g join acct using (account_id)
+    left join started s using (account_id, session_id)
+),
+classified as (
+    select j.*,
+           ct_channel(gclid, msclkid, fbclid, utm_source, utm_medium, referrer) as channel
+    from joined j
+),
+final as (
+    select c.account_id, c.session_id, c.visitor_id, c.started_at, c.last_beacon_at,
+           c.ended_at, c.beacon_count, c.page_views, c.landing_page, c.referrer, c.utm_source,
+           c.utm_medium, c.utm_campaign, c.utm_term, c.utm_content, c.gclid, c.msclkid,
+           c.fbclid, c.channel,
+           coalesce(nullif(c.utm_source, ''),
+                    case when c.gclid is not null then 'google'
+                         when c.msclkid is not null then 'bing'
+                         when c.fbclid is not null then 'facebook'
+                         when c.referrer is not null then ct_referrer_host(c.referrer)
+                         else '(direct)' end) as source,
+           coalesce(nullif(c.utm_medium, ''),
+                    case c.channel when 'Paid Search' then 'cpc'
+                                   when 'Paid Social' then 'paid_social'
+                                   when 'Organic Search' then 'organic'
+                                   when 'Organic Social' then 'social'
+                                   when 'Referral' then 'referral'
+                                   else '(none)' end) as medium,
+           c.utm_campaign as campaign,
+           -- design.md: keyword = utm_term, else the gclid resolved through the click view.
+           coalesce(c.utm_term, k.keyword_text) as keyword,
+           k.ad_group_id as ad_group, k.match_type, k.campaign_id, k.ad_group_id, k.keyword_id
+    from classified c
+    left join raw.ad_clicks_current k
+      on k.gclid = c.gclid and k.account_id = c.account_id
+    qualify row_number() over (partition by c.account_id, c.session_id order by k.date desc) = 1
+)
+select * from final
+"""
+
+HOLDS_SQL = """
+create or replace temp table ct_new_holds as
+with beacons as (select account_id, session_id, event_id, event_type, occurred_at,
+                        tracking_number, pool_id from {beacons}),
+acct as {acct},
+gaps as (
+    select b.account_id, b.session_id, b.occurred_at,
+           coalesce(b.occurred_at - lag(b.occurred_at) over w > acct.timeout, true) as new_segment
+    from beacons b join acct using (account_id)
+    window w as (partition by b.account_id, b.session_id order by b.occurred_at)
+),
+numbered as (
+    select *, sum(new_segment::int) over (partition by account_id, session_id
+                                          order by occurred_at rows unbounded preceding) as seg
+    from gaps
+),
+segments as (
+    select n.account_id, n.session_id, min(n.occurred_at) as seg_first,
+           max(n.occurred_at) + any_value(acct.timeout) as seg_end
+    from numbered n join acct using (account_id) group by n.account_id, n.session_id, n.seg
+),
+assigned as (
+    select account_id, session_id, tracking_number, occurred_at as assigned_at,
+           min(pool_id) as pool_id
+    from beacons where event_type = 'number.assigned' and tracking_number is not null
+    group by all
+),
+assignments as (
+    -- A later assignment of the same number to the same session supersedes the earlier one
+    -- from its own instant on ("the latest assignment at or before t" is what ranks).
+    select *, lead(assigned_at) over (partition by account_id, session_id, tracking_number
+                                      order by assigned_at) as next_assigned_at
+    from assigned
+),
+holds as (
+    select a.account_id, a.session_id, a.tracking_number, a.pool_id, a.assigned_at,
+           a.next_assigned_at,
+           greatest(s.seg_first, a.assigned_at) as hold_from,
+           -- closed interval; the next assignment (exclusive) ends it one microsecond before
+           least(s.seg_end, a.next_assigned_at - interval 1 microsecond) as hold_to
+    from assignments a join segments s using (account_id, session_id)
+    where s.seg_end >= a.assigned_at
+      and (a.next_assigned_at is null or s.seg_first < a.next_assigned_at)
+)
+select * from holds where hold_from <= hold_to
+"""
+
+CALL_BASE_SQL = """
+create or replace temp table ct_call_base as
+with ev as (select * from {calls}),
+pref as (
+    -- design.md: a call starts at its call.started event, else at its earliest event; its other
+    -- fields come from that same preferred event.
+    select call_id,
+           arg_min(columns(['account_id', 'occurred_at', 'tracking_number']),
+                   (event_type <> 'call.started', occurred_at, event_id)),
+           arg_min(caller_number, (occurred_at, event_id))
+               filter (where event_type = 'call.started') as caller_number
+    from ev group by call_id
+)
+select p.call_id, p.account_id, p.occurred_at as started_at, p.tracking_number,
+       case when p.caller_number is null then null else {caller_key} end as caller_key
+from pref p cross join ct_hmac_key k
+"""
+
+MATCH_SQL = """
+create or replace temp table ct_call_attr as
+with calls as (select * from ct_call_base),
+tn as (
+    select c.call_id, t.number_kind, t.pool_id, t.location_id, t.channel, t.source, t.medium,
+           t.campaign
+    from calls c join raw.tracking_numbers_current t
+      on t.account_id = c.account_id and t.tracking_number = c.tracking_number
+     and c.started_at >= t.valid_from and (t.valid_to is null or c.started_at < t.valid_to)
+    qualify row_number() over (partition by c.call_id order by t.valid_from desc) = 1
+),
+pool_calls as (
+    select c.call_id, c.account_id, c.tracking_number, c.started_at,
+           floor(epoch(c.started_at) / $bucket)::bigint as bucket
+    from calls c join tn using (call_id) where tn.number_kind = 'pool'
+),
+hold_buckets as (
+    select h.account_id, h.tracking_number, h.session_id, h.assigned_at, h.hold_from, h.hold_to,
+           unnest(range(floor(epoch(h.hold_from) / $bucket)::bigint,
+                        floor(epoch(h.hold_to) / $bucket)::bigint + 1)) as bucket
+    from attribution._holds h
+    semi join (select distinct account_id, tracking_number from pool_calls) p
+      using (account_id, tracking_number)
+),
+candidates as (
+    -- The holds of one (session, number) are disjoint, so each row is a distinct session.
+    select p.call_id, count(*) as candidate_count,
+           arg_max(h.session_id, (h.assigned_at, h.session_id)) as session_id
+    from pool_calls p join hold_buckets h using (account_id, tracking_number, bucket)
+    where p.started_at between h.hold_from and h.hold_to
+    group by p.call_id
+),
+callers as (
+    select distinct account_id, caller_key from calls where caller_key is not null
+),
+caller_calls as (
+    -- First-time caller over all history: the other calls of these callers are either being
+    -- recomputed (in calls) or already stored (and not deleted).
+    select account_id, caller_key, started_at, call_id from calls where caller_key is not null
+    union all
+    select ca.account_id, ca.caller_key, ca.started_at, ca.call_id
+    from attribution.call_attribution ca semi join callers using (account_id, caller_key)
+),
+first_calls as (
+    select account_id, caller_key, arg_min(call_id, (started_at, call_id)) as first_call_id
+    from caller_calls group by all
+),
+final as (
+    select c.call_id, c.account_id, c.started_at, c.tracking_number, tn.number_kind,
+           tn.pool_id, tn.location_id, c.caller_key,
+           case when c.caller_key is null then null else f.first_call_id = c.call_id end
+               as is_first_time_caller,
+           case when tn.number_kind = 'static' then 'static'
+                when tn.number_kind = 'pool' and m.candidate_count = 1 then 'matched'
+                when tn.number_kind = 'pool' and m.candidate_count > 1 then 'ambiguous'
+                else 'unattributed' end as attribution_status,
+           case when tn.number_kind = 'pool' then coalesce(m.candidate_count, 0) end
+               as candidate_count,
+           s.session_id, s.visitor_id,
+           case when tn.number_kind = 'pool' then coalesce(s.channel, $unattributed)
+                when tn.number_kind = 'default' then coalesce(tn.channel, $unattributed)
+                else tn.channel end as channel,
+           case when tn.number_kind = 'pool' then s.source else tn.source end as source,
+           case when tn.number_kind = 'pool' then s.medium else tn.medium end as medium,
+           case when tn.number_kind = 'pool' then s.campaign else tn.campaign end as campaign,
+           s.ad_group, s.keyword, s.match_type, s.campaign_id, s.ad_group_id, s.keyword_id,
+           s.gclid, s.landing_page,
+           $now::timestamptz as attributed_at
+    from calls c
+    left join tn on tn.call_id = c.call_id
+    left join candidates m on m.call_id = c.call_id and tn.number_kind = 'pool'
+    left join attribution.sessions s
+      on s.account_id = c.account_id and s.session_id = m.session_id
+    left join first_calls f on f.account_id = c.account_id and f.caller_key = c.caller_key
+)
+select * from final
+"""
+
+TOUCHES_SQL = """
+create or replace temp table ct_touches as
+with calls as (
+    select call_id, account_id, visitor_id, session_id, started_at
+    from ct_call_attr where session_id is not null and visitor_id is not null
+),
+acct as {acct},
+matched as (
+    select c.*, s.started_at as matched_started_at
+    from calls c join attribution.sessions s using (account_id, session_id)
+),
+path as (
+    -- The visitor's sessions that started within the lookback before the call, up to the
+    -- matched session, which is always the last touch (a session opened after it did not show
+    -- the number that was called).
+    select m.call_id, m.started_at as call_at, s.session_id, s.started_at as session_started_at,
+           s.session_id = m.session_id as is_matched
+    from matched m join acct using (account_id)
+    join attribution.sessions s on s.account_id = m.account_id and s.visitor_id = m.visitor_id
+    where s.session_id = m.session_id
+       or (s.started_at >= m.started_at - acct.lookback
+           and (s.started_at, s.session_id) < (m.matched_started_at, m.session_id))
+),
+indexed as (
+    select *, row_number() over (partition by call_id
+                                 order by is_matched, session_started_at, session_id)
+                  as touch_index,
+           count(*) over (partition by call_id) as n,
+           pow(0.5, epoch(call_at - session_started_at) / ($half_life * 86400.0)) as decay
+    from path
+),
+weighted as (
+    select *, decay / sum(decay) over (partition by call_id) as decay_weight from indexed
+),
+final as (
+    select call_id, session_id, 'first_touch' as model, 1.0::double as weight, touch_index,
+           session_started_at from weighted where touch_index = 1
+    union all
+    select call_id, session_id, 'last_touch', 1.0, touch_index, session_started_at
+    from weighted where touch_index = n
+    union all
+    select call_id, session_id, 'linear', 1.0 / n, touch_index, session_started_at from weighted
+    union all
+    select call_id, session_id, 'time_decay', decay_weight, touch_index, session_started_at
+    from weighted
+    union all
+    select call_id, session_id, 'position_based',
+           case when n = 1 then 1.0 when n = 2 then 0.5
+                when touch_index = 1 or touch_index = n then $ends
+                else (1.0 - 2 * $ends) / (n - 2) end,
+           touch_index, session_started_at
+    from weighted
+)
+select * from final
+"""
+
+CONVERSION_KEYS_SQL = """
+select c.event_id, {caller_key} as caller_key
+from {conversions} c cross join ct_hmac_key k
+where c.caller_number is not null
+"""
+
+
+# --- driver ---------------------------------------------------------------------------------
+
+
+def _missing_inputs(con: duckdb.DuckDBPyConnection) -> list[str]:
+    rows = con.execute(
+        "select table_schema || '.' || table_name from information_schema.tables "
+        "where table_schema = 'raw'"
+    ).fetchall()
+    present = {r[0] for r in rows}
+    return [t for t in REQUIRED_RAW if t not in present]
+
+
+def _state(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    return dict(con.execute("select key, value from attribution._state").fetchall())
+
+
+def _watermarks(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    out = {}
+    for feed in RAW_EVENT_FEEDS:
+        row = con.execute(f"select coalesce(max(_load_id), -1) from raw.{feed}").fetchone()
+        out[feed] = int(row[0]) if row else -1
+    return out
+
+
+def _table_digest(con: duckdb.DuckDBPyConnection, table: str) -> str:
+    """Digest of a reference view's contract columns (load metadata excluded: an identical
+    snapshot arriving again must not trigger a rebuild)."""
+    schema, name = table.split(".")
+    cols = [
+        r[0]
+        for r in con.execute(
+            "select column_name from information_schema.columns where table_schema = $1 and "
+            "table_name = $2 and column_name not like '\\_%' escape '\\' order by ordinal_position",
+            [schema, name],
+        ).fetchall()
+    ]
+    select = ", ".join('"' + c.replace('"', '""') + '"' for c in cols)
+    rows = con.execute(f"select {select} from {table} order by all").fetchall()
+    return hashlib.sha256(repr(rows).encode()).hexdigest()
+
+
+def _fingerprint(con: duckdb.DuckDBPyConnection, secret: str) -> str:
+    h = hashlib.sha256()
+    h.update(f"engine={ENGINE_VERSION};bucket={BUCKET_SECONDS};".encode())
+    # A keyed digest of the secret (not the secret): a new secret re-keys every caller.
+    h.update(hashlib.sha256(b"calltrack-fingerprint" + secret.encode()).digest())
+    for t in ("raw.accounts_current", "raw.tracking_numbers_current"):
+        h.update(_table_digest(con, t).encode())
+    return h.hexdigest()
+
+
+def _params(extra: dict[str, object] | None = None) -> dict[str, object]:
+    p: dict[str, object] = {
+        "timeout": ACCOUNT_DEFAULTS["session_timeout_minutes"],
+        "lookback": ACCOUNT_DEFAULTS["attribution_lookback_days"],
+    }
+    p.update(extra or {})
+    return p
+
+
+def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
+    row = con.execute(sql).fetchone()
+    return int(row[0]) if row else 0
+
+
+def run_attribution(con: duckdb.DuckDBPyConnection, secret: str, *, full: bool = False) -> RunStats:
+    """Bring the attribution tables up to date with the raw tables, in one transaction.
+
+    Incremental unless `full`, there is no state yet, or the fingerprint (engine version,
+    secret, accounts, tracking numbers) changed. What an incremental run recomputes:
+    - sessions with new beacons, and sessions whose gclid got a new click-view row;
+    - calls with new events (new calls, late events of known calls);
+    - calls on a number at a time covered by an old or new hold of a recomputed session
+      (their candidates may have changed, or their matched session's fields did);
+    - calls whose visitor is the visitor of a recomputed session (their touches may change);
+    - all calls of the callers of calls with new events (first-time status may move).
+    Everything is deleted and re-derived by the same SQL a full rebuild uses, so an
+    incremental run equals a full rebuild whatever the arrival order.
+    """
+    missing = _missing_inputs(con)
+    if missing:
+        raise RuntimeError(
+            "attribution needs the raw tables of ingestion; missing: " + ", ".join(missing)
+        )
+    t_start = time.perf_counter()
+    timings: dict[str, float] = {}
+
+    def lap(name: str, t0: float) -> float:
+        now = time.perf_counter()
+        timings[name] = round(now - t0, 3)
+        return now
+
+    ensure_tables(con)
+    install_macros(con)
+    install_caller_key(con, secret)
+    con.execute("begin transaction")
+    try:
+        state = _state(con)
+        marks = _watermarks(con)
+        fingerprint = _fingerprint(con, secret)
+        if full:
+            mode, reason = "full", "requested"
+        elif not state:
+            mode, reason = "full", "first run"
+        elif state.get("fingerprint") != fingerprint:
+            mode, reason = "full", "reference data, secret or engine version changed"
+        else:
+            mode, reason = "incremental", "new raw rows since the watermark"
+        old = {f: int(state.get(f"wm:{f}", -1)) for f in RAW_EVENT_FEEDS}
+        if mode == "incremental" and old == marks:
+            con.execute("commit")
+            return RunStats("incremental", "no new raw rows", seconds={"total": 0.0})
+        stats = RunStats(mode, reason)
+        p = _params()
+        con.execute(ACCOUNTS_SQL, p)
+        t0 = time.perf_counter()
+        if mode == "full":
+            for t in OUTPUT_TABLES:
+                con.execute(f"delete from attribution.{t}")
+            beacons, calls, conversions = "raw.dni_beacons", "raw.call_events", "raw.conversions"
+        else:
+            beacons, calls, conversions = _plan_incremental(con, old)
+        t0 = lap("plan", t0)
+
+        # Sessions and holds.
+        acct_b = ACCT.format(src=beacons)
+        con.execute(SESSIONS_SQL.format(beacons=beacons, acct=acct_b), p)
+        con.execute(HOLDS_SQL.format(beacons=beacons, acct=acct_b), p)
+        t0 = lap("sessions", t0)
+        if mode == "incremental":
+            _affected_calls_after_sessions(con, old)
+            calls = "(select e.* from raw.call_events e semi join ct_aff_calls using (call_id))"
+            for t in ("sessions", "number_assignments", "_holds"):
+                con.execute(
+                    f"delete from attribution.{t} x using ct_aff_sessions a "
+                    "where x.account_id = a.account_id and x.session_id = a.session_id"
+                )
+        con.execute("insert into attribution.sessions by name select * from ct_new_sessions")
+        con.execute(
+            "insert into attribution._holds by name select account_id, session_id, "
+            "tracking_number, assigned_at, hold_from, hold_to from ct_new_holds"
+        )
+        con.execute(
+            "insert into attribution.number_assignments by name "
+            "select account_id, session_id, tracking_number, any_value(pool_id) as pool_id, "
+            "assigned_at, max(hold_to) as held_until from ct_new_holds group by all"
+        )
+        stats.sessions_recomputed = _count(con, "select count(*) from ct_new_sessions")
+        t0 = lap("sessions_write", t0)
+
+        # Calls.
+        con.execute(
+            CALL_BASE_SQL.format(
+                calls=calls, caller_key=CALLER_KEY_SQL.format(col="p.caller_number")
+            )
+        )
+        if mode == "incremental":
+            con.execute(
+                "delete from attribution.call_attribution x using ct_call_base b "
+                "where x.call_id = b.call_id"
+            )
+            con.execute(
+                "delete from attribution.touches x using ct_call_base b where x.call_id = b.call_id"
+            )
+        con.execute(
+            MATCH_SQL,
+            {
+                "bucket": BUCKET_SECONDS,
+                "unattributed": UNATTRIBUTED_WEB_CHANNEL,
+                "now": _now(con),
+            },
+        )
+        t0 = lap("match", t0)
+        con.execute(
+            TOUCHES_SQL.format(acct=ACCT.format(src="ct_call_attr")),
+            {**p, "half_life": TIME_DECAY_HALF_LIFE_DAYS, "ends": POSITION_BASED_ENDS},
+        )
+        t0 = lap("touches", t0)
+        con.execute("insert into attribution.call_attribution by name select * from ct_call_attr")
+        con.execute("insert into attribution.touches by name select * from ct_touches")
+        stats.calls_recomputed = _count(con, "select count(*) from ct_call_attr")
+        t0 = lap("calls_write", t0)
+
+        # Conversions' caller keys (append-only by event_id, so new rows only).
+        keys_sql = CONVERSION_KEYS_SQL.format(
+            conversions=conversions, caller_key=CALLER_KEY_SQL.format(col="c.caller_number")
+        )
+        con.execute(f"create or replace temp table ct_conv_keys as {keys_sql}")
+        con.execute(
+            "delete from attribution.conversion_caller_keys x using ct_conv_keys n "
+            "where x.event_id = n.event_id"
+        )
+        con.execute("insert into attribution.conversion_caller_keys select * from ct_conv_keys")
+        stats.conversions_keyed = _count(con, "select count(*) from ct_conv_keys")
+        lap("conversions", t0)
+
+        rows = [(f"wm:{f}", str(v)) for f, v in marks.items()] + [("fingerprint", fingerprint)]
+        con.executemany("insert or replace into attribution._state values (?, ?)", rows)
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    timings["total"] = round(time.perf_counter() - t_start, 3)
+    stats.seconds = timings
+    return stats
+
+
+def _now(con: duckdb.DuckDBPyConnection) -> object:
+    row = con.execute("select get_current_timestamp()").fetchone()
+    assert row is not None
+    return row[0]
+
+
+def _plan_incremental(con: duckdb.DuckDBPyConnection, old: dict[str, int]) -> tuple[str, str, str]:
+    """Affected sessions (new beacons, restated clicks) and the SQL sources restricted to them."""
+    con.execute(
+        """
+        create or replace temp table ct_aff_sessions as
+        select distinct account_id, session_id from raw.dni_beacons where _load_id > $b
+        union
+        select s.account_id, s.session_id from attribution.sessions s
+        join (select distinct account_id, gclid from raw.ad_clicks where _load_id > $k) n
+          on n.account_id = s.account_id and n.gclid = s.gclid
+        """,
+        {"b": old["dni_beacons"], "k": old["ad_clicks"]},
+    )
+    beacons = (
+        "(select b.* from raw.dni_beacons b semi join ct_aff_sessions using (account_id, "
+        "session_id))"
+    )
+    conversions = f"(select * from raw.conversions where _load_id > {int(old['conversions'])})"
+    return beacons, "raw.call_events", conversions
+
+
+def _affected_calls_after_sessions(con: duckdb.DuckDBPyConnection, old: dict[str, int]) -> None:
+    """ct_aff_calls: calls an incremental run must recompute (see `run_attribution`).
+
+    Runs after the new sessions/holds are computed and before the old ones are deleted, so both
+    the old and the new hold ranges and visitors are visible.
+    """
+    con.execute(
+        """
+        create or replace temp table ct_ranges as
+        select h.account_id, h.tracking_number, h.hold_from, h.hold_to
+        from attribution._holds h semi join ct_aff_sessions using (account_id, session_id)
+        union all
+        select account_id, tracking_number, hold_from, hold_to from ct_new_holds
+        """
+    )
+    con.execute(
+        """
+        create or replace temp table ct_aff_visitors as
+        select distinct s.account_id, s.visitor_id from attribution.sessions s
+        semi join ct_aff_sessions using (account_id, session_id)
+        union
+        select distinct account_id, visitor_id from ct_new_sessions
+        """
+    )
+    con.execute(
+        """
+        create or replace temp table ct_new_call_ids as
+        select distinct call_id from raw.call_events where _load_id > $c
+        """,
+        {"c": old["call_events"]},
+    )
+    # Callers of calls with new events, by the key stored before and the key they have now.
+    con.execute(
+        CALL_BASE_SQL.format(
+            calls="(select e.* from raw.call_events e semi join ct_new_call_ids using (call_id))",
+            caller_key=CALLER_KEY_SQL.format(col="p.caller_number"),
+        )
+    )
+    con.execute(
+        f"""
+        create or replace temp table ct_aff_calls as
+        with callers as (
+            select account_id, caller_key from ct_call_base where caller_key is not null
+            union
+            select ca.account_id, ca.caller_key from attribution.call_attribution ca
+            semi join ct_new_call_ids using (call_id) where ca.caller_key is not null
+        ),
+        range_buckets as (
+            select r.*, unnest(range(floor(epoch(r.hold_from) / {BUCKET_SECONDS})::bigint,
+                                     floor(epoch(r.hold_to) / {BUCKET_SECONDS})::bigint + 1))
+                        as bucket
+            from ct_ranges r
+        ),
+        by_range as (
+            select distinct ca.call_id
+            from attribution.call_attribution ca
+            join range_buckets r
+              on r.account_id = ca.account_id and r.tracking_number = ca.tracking_number
+             and r.bucket = floor(epoch(ca.started_at) / {BUCKET_SECONDS})::bigint
+            where ca.started_at between r.hold_from and r.hold_to
+        )
+        select call_id from ct_new_call_ids
+        union
+        select call_id from by_range
+        union
+        select ca.call_id from attribution.call_attribution ca
+        semi join ct_aff_visitors using (account_id, visitor_id)
+        union
+        select ca.call_id from attribution.call_attribution ca
+        semi join callers using (account_id, caller_key)
+        """
+    )

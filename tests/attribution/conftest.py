@@ -1,0 +1,103 @@
+"""Fixtures of the attribution tests: a warehouse with raw tables built from the contract.
+
+Raw tables follow docs/architecture.md ("raw.*"): the contract's columns in contract order, then
+the load metadata. The `*_current` views are simple stand-ins for ingestion's (one snapshot per
+test; accounts defaults applied by the engine anyway).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+
+import duckdb
+import pyarrow as pa
+import pytest
+
+from ingest.contract import feed
+
+META = pa.schema(
+    [
+        pa.field("_file_key", pa.string()),
+        pa.field("_row_number", pa.int64()),
+        pa.field("_arrival_date", pa.date32()),
+        pa.field("_loaded_at", pa.timestamp("us", tz="UTC")),
+        pa.field("_load_id", pa.int64()),
+    ]
+)
+FEEDS = (
+    "dni_beacons",
+    "call_events",
+    "conversions",
+    "accounts",
+    "tracking_numbers",
+    "ad_clicks",
+)
+SECRET = "test-secret"
+
+
+def _schema(name: str) -> pa.Schema:
+    s = feed(name).schema
+    for f in META:
+        s = s.append(f)
+    return s
+
+
+class RawBuilder:
+    """Creates the raw tables and appends rows as numbered loads."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+        self._load_ids = itertools.count(1)
+        self._event_ids = itertools.count(1)
+        con.execute("create schema if not exists raw")
+        for name in FEEDS:
+            empty = _schema(name).empty_table()  # noqa: F841 - read by DuckDB's replacement scan
+            con.execute(f"create table raw.{name} as select * from empty")
+        con.execute("create view raw.accounts_current as select * from raw.accounts")
+        con.execute(
+            "create view raw.tracking_numbers_current as select * from raw.tracking_numbers"
+        )
+        con.execute(
+            "create view raw.ad_clicks_current as select * from raw.ad_clicks "
+            "qualify row_number() over (partition by gclid order by _load_id desc, "
+            "_row_number desc) = 1"
+        )
+
+    def load(self, name: str, rows: list[dict], load_id: int | None = None) -> int:
+        """Append `rows` (contract fields; missing ones null) as one load; returns its id."""
+        load_id = next(self._load_ids) if load_id is None else load_id
+        f = feed(name)
+        full = []
+        for i, r in enumerate(rows):
+            row = {k: None for k in f.field_names}
+            row.update({"schema_version": 1})
+            if f.kind == "event":
+                row["event_id"] = f"e{next(self._event_ids)}"
+            row.update(r)
+            row.update(
+                {
+                    "_file_key": f"{name}/dt=2026-10-01/load{load_id}.parquet",
+                    "_row_number": i,
+                    "_arrival_date": date(2026, 10, 1),
+                    "_loaded_at": datetime(2026, 10, 1, tzinfo=UTC),
+                    "_load_id": load_id,
+                }
+            )
+            full.append(row)
+        batch = pa.Table.from_pylist(full, schema=_schema(name))  # noqa: F841
+        self.con.execute(f"insert into raw.{name} select * from batch")
+        return load_id
+
+
+@pytest.fixture
+def raw_con() -> Iterator[duckdb.DuckDBPyConnection]:
+    con = duckdb.connect()
+    yield con
+    con.close()
+
+
+@pytest.fixture
+def raw(raw_con: duckdb.DuckDBPyConnection) -> RawBuilder:
+    return RawBuilder(raw_con)
