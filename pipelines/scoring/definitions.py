@@ -2,4 +2,10 @@
 
 import dagster as dg
 
-defs = dg.Definitions()
+from pipelines.scoring.assets import call_scores
+from pipelines.scoring.checks import scores_not_constant, scores_use_a_registered_model
+
+defs = dg.Definitions(
+    assets=[call_scores],
+    asset_checks=[scores_use_a_registered_model, scores_not_constant],
+)
