@@ -2,4 +2,7 @@
 
 import dagster as dg
 
-defs = dg.Definitions()
+from pipelines.attribution.assets import attribution_tables
+from pipelines.attribution.checks import CHECKS
+
+defs = dg.Definitions(assets=[attribution_tables], asset_checks=CHECKS)

@@ -722,3 +722,76 @@ def _affected_calls_after_sessions(con: duckdb.DuckDBPyConnection, old: dict[str
         semi join callers using (account_id, caller_key)
         """
     )
+
+
+# --- quality figures (asset metadata and checks) ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class Quality:
+    calls: int
+    duplicate_call_rows: int
+    pool_calls: int
+    matched: int
+    ambiguous: int
+    unattributed_pool: int
+    bad_weight_groups: int
+
+    @property
+    def coverage(self) -> float | None:
+        """Share of pool calls given a session (matched or ambiguous); None without pool calls."""
+        if not self.pool_calls:
+            return None
+        return (self.matched + self.ambiguous) / self.pool_calls
+
+    @property
+    def ambiguity_rate(self) -> float | None:
+        if not self.pool_calls:
+            return None
+        return self.ambiguous / self.pool_calls
+
+
+# Tolerance of "weights of one call and model sum to 1" (float sums of up to ~100 terms).
+WEIGHT_TOLERANCE = 1e-9
+
+
+def quality(con: duckdb.DuckDBPyConnection) -> Quality:
+    row = con.execute(
+        """
+        select count(*), count(*) - count(distinct call_id),
+               count(*) filter (where number_kind = 'pool'),
+               count(*) filter (where attribution_status = 'matched'),
+               count(*) filter (where attribution_status = 'ambiguous'),
+               count(*) filter (where number_kind = 'pool'
+                                and attribution_status = 'unattributed')
+        from attribution.call_attribution
+        """
+    ).fetchone()
+    bad = con.execute(
+        """
+        select count(*) from (
+            select call_id, model, sum(weight) as total from attribution.touches group by all
+        ) where abs(total - 1.0) > $tol
+        """,
+        {"tol": WEIGHT_TOLERANCE},
+    ).fetchone()
+    assert row is not None and bad is not None
+    return Quality(*(int(v) for v in row), bad_weight_groups=int(bad[0]))
+
+
+def calls_missing_touches(con: duckdb.DuckDBPyConnection) -> int:
+    """Attributed calls with a visitor but without all five models in touches."""
+    row = con.execute(
+        """
+        select count(*) from attribution.call_attribution c
+        where c.session_id is not null and c.visitor_id is not null
+          and (select count(distinct model) from attribution.touches t
+               where t.call_id = c.call_id) <> 5
+        """
+    ).fetchone()
+    return int(row[0]) if row else 0
+
+
+def row_count(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    """Rows of one of the engine's own tables (`table` is a constant of this package)."""
+    return _count(con, f"select count(*) from {table}")

@@ -91,6 +91,131 @@ class RawBuilder:
         return load_id
 
 
+T0 = datetime(2026, 10, 1, 12, 0, tzinfo=UTC)
+POOL = "+15550000001"
+POOL2 = "+15550000002"
+STATIC = "+15550000100"
+DEFAULT = "+15550000900"
+FAR_PAST = datetime(2020, 1, 1, tzinfo=UTC)
+
+
+class World:
+    """Row constructors for readable scenarios (account "A", a pool of two numbers, one static
+    and one default number unless a test loads its own reference rows)."""
+
+    def __init__(self, raw: RawBuilder) -> None:
+        self.raw = raw
+        self._calls: dict[str, int] = {}
+
+    def reference(self, timezone: str = "America/New_York", **account: object) -> None:
+        self.raw.load(
+            "accounts",
+            [
+                {
+                    "account_id": "A",
+                    "name": "Acme",
+                    "timezone": timezone,
+                    "currency": "USD",
+                    **account,
+                }
+            ],
+        )
+        self.raw.load(
+            "tracking_numbers",
+            [
+                self.number(POOL, "pool", pool_id="P"),
+                self.number(POOL2, "pool", pool_id="P"),
+                self.number(
+                    STATIC,
+                    "static",
+                    channel="Billboard",
+                    source="lamar",
+                    medium="ooh",
+                    campaign="fall",
+                ),
+                self.number(DEFAULT, "default", pool_id="P"),
+            ],
+        )
+
+    @staticmethod
+    def number(tn: str, kind: str, valid_from: datetime = FAR_PAST, **kw: object) -> dict:
+        return {
+            "account_id": "A",
+            "tracking_number": tn,
+            "number_kind": kind,
+            "valid_from": valid_from,
+            **kw,
+        }
+
+    @staticmethod
+    def start(session: str, at: datetime, visitor: str | None = None, **kw: object) -> dict:
+        return {
+            "account_id": "A",
+            "event_type": "session.started",
+            "occurred_at": at,
+            "session_id": session,
+            "visitor_id": visitor or f"v-{session}",
+            "page_url": "https://acme.example/?x=1",
+            **kw,
+        }
+
+    @staticmethod
+    def beacon(
+        session: str,
+        at: datetime,
+        visitor: str | None = None,
+        kind: str = "session.heartbeat",
+        **kw: object,
+    ) -> dict:
+        return {
+            "account_id": "A",
+            "event_type": kind,
+            "occurred_at": at,
+            "session_id": session,
+            "visitor_id": visitor or f"v-{session}",
+            **kw,
+        }
+
+    @staticmethod
+    def assign(
+        session: str, at: datetime, number: str = POOL, visitor: str | None = None, **kw: object
+    ) -> dict:
+        return {
+            "account_id": "A",
+            "event_type": "number.assigned",
+            "occurred_at": at,
+            "session_id": session,
+            "visitor_id": visitor or f"v-{session}",
+            "tracking_number": number,
+            "pool_id": "P",
+            **kw,
+        }
+
+    @staticmethod
+    def call(
+        call_id: str,
+        at: datetime,
+        number: str = POOL,
+        caller: str | None = "+15551230000",
+        **kw: object,
+    ) -> dict:
+        return {
+            "account_id": "A",
+            "event_type": "call.started",
+            "occurred_at": at,
+            "call_id": call_id,
+            "tracking_number": number,
+            "caller_number": caller,
+            "destination_number": "+15559990000",
+            **kw,
+        }
+
+
+@pytest.fixture
+def world(raw: RawBuilder) -> World:
+    return World(raw)
+
+
 @pytest.fixture
 def raw_con() -> Iterator[duckdb.DuckDBPyConnection]:
     con = duckdb.connect()
