@@ -1,0 +1,63 @@
+"""Screenshot of the overview for the README: `python -m dashboards.screenshot`.
+
+Builds the dashboards from a warehouse (default: the configured one; `--sample` uses a small
+synthetic marts warehouse) into a temporary folder and captures `index.html` in headless
+Chromium at a laptop-sized viewport.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+from pathlib import Path
+
+from dashboards.browser import chromium
+from dashboards.build import build_dashboards
+from dashboards.sample import build_sample_warehouse
+
+VIEWPORT = {"width": 1366, "height": 900}
+
+
+def screenshot(index: Path, png: Path, *, full_page: bool = False) -> Path:
+    """Capture `index` (an HTML file) into `png` once its charts have rendered."""
+    png.parent.mkdir(parents=True, exist_ok=True)
+    with chromium() as browser:
+        page = browser.new_page(viewport=VIEWPORT, device_scale_factor=1)
+        page.goto(index.resolve().as_uri())
+        page.wait_for_load_state("load")
+        # Plotly draws after load; wait until every chart has its SVG.
+        page.wait_for_function(
+            "Array.from(document.querySelectorAll('figure.chart'))"
+            ".every(f => f.querySelector('svg.main-svg'))"
+        )
+        # Responsive charts re-fit once the page's final width is known (a scrollbar appears
+        # as the page grows); give that resize its debounce time.
+        page.wait_for_timeout(600)
+        page.screenshot(path=str(png), full_page=full_page)
+    return png
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m dashboards.screenshot", description=__doc__)
+    parser.add_argument("--warehouse", help="DuckDB warehouse (default: CALLTRACK_WAREHOUSE)")
+    parser.add_argument("--sample", action="store_true", help="use the synthetic sample marts")
+    parser.add_argument("--out", default="docs/img/overview.png", help="PNG to write")
+    parser.add_argument("--full-page", action="store_true", help="capture the whole page")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as tmp:
+        if args.sample:
+            warehouse = build_sample_warehouse(Path(tmp) / "sample.duckdb")
+        elif args.warehouse:
+            warehouse = Path(args.warehouse)
+        else:
+            from pipelines.settings import Settings
+
+            warehouse = Path(Settings.from_env().warehouse_path)
+        pages = build_dashboards(warehouse, Path(tmp) / "site", log=lambda _: None)
+        png = screenshot(pages[0], Path(args.out), full_page=args.full_page)
+    print(f"wrote {png}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
