@@ -2,4 +2,6 @@
 
 import dagster as dg
 
-defs = dg.Definitions()
+from pipelines.dashboards.assets import dashboards_site
+
+defs = dg.Definitions(assets=[dashboards_site])
