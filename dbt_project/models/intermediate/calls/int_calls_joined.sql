@@ -1,0 +1,96 @@
+-- Calls joined with their attribution and their account's settings: the call-level rules
+-- (answered, missed, qualified, local time) are decided here once, for fct_calls and for
+-- ml_call_features alike.
+with
+
+calls as (
+
+    select * from {{ ref('int_call_events_pivoted') }}
+
+),
+
+call_attribution as (
+
+    select * from {{ ref('stg_attribution__call_attribution') }}
+
+),
+
+accounts as (
+
+    select * from {{ ref('stg_raw__accounts_current') }}
+
+),
+
+joined as (
+
+    select
+        calls.call_id,
+        calls.account_id,
+        accounts.currency,
+        accounts.timezone,
+        accounts.qualified_call_seconds,
+        calls.started_at,
+        calls.answered_at,
+        calls.ended_at,
+        {{ to_local('calls.started_at', 'accounts.timezone') }} as started_at_local,
+        calls.tracking_number,
+        coalesce(call_attribution.number_kind, 'unknown') as number_kind,
+        call_attribution.pool_id,
+        call_attribution.location_id,
+        call_attribution.caller_key,
+        calls.caller_region,
+        calls.caller_country,
+        calls.end_status,
+        case when calls.has_ended_event then 'completed' else 'in_progress' end as call_status,
+        -- answered: a call.answered event, and talk time once the call has ended
+        -- (design.md "Missed: not answered (talk_seconds = 0 or no call.answered)")
+        coalesce(
+            calls.has_answered_event and (not calls.has_ended_event or calls.talk_seconds > 0),
+            false
+        ) as is_answered,
+        calls.duration_seconds,
+        calls.talk_seconds,
+        calls.duration_seconds - calls.talk_seconds as ring_seconds,
+        coalesce(calls.talk_seconds >= accounts.qualified_call_seconds, false) as is_qualified,
+        call_attribution.is_first_time_caller,
+        coalesce(call_attribution.attribution_status, 'unattributed') as attribution_status,
+        call_attribution.candidate_count,
+        call_attribution.session_id,
+        call_attribution.visitor_id,
+        call_attribution.channel,
+        call_attribution.source,
+        call_attribution.medium,
+        call_attribution.campaign,
+        call_attribution.ad_group,
+        call_attribution.keyword,
+        call_attribution.match_type,
+        call_attribution.campaign_id,
+        call_attribution.ad_group_id,
+        call_attribution.keyword_id,
+        call_attribution.landing_page,
+        call_attribution.gclid,
+        calls.has_recording,
+        calls.recording_channels,
+        calls.max_load_id,
+        call_attribution.attributed_at
+
+    from calls
+    left join call_attribution on calls.call_id = call_attribution.call_id
+    left join accounts on calls.account_id = accounts.account_id
+
+),
+
+final as (
+
+    select
+        *,
+        not is_answered as is_missed,
+        cast(started_at_local as date) as date_local,
+        hour(started_at_local) as hour_local,
+        -- 0 = Monday (isodow is 1 = Monday .. 7 = Sunday)
+        isodow(started_at_local) - 1 as day_of_week_local
+    from joined
+
+)
+
+select * from final

@@ -1,0 +1,158 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='call_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='append_new_columns'
+    )
+}}
+
+-- One row per call. Incremental: a run rebuilds the calls that changed since the last run
+-- (a new event, a new attribution, a new linked conversion, transcript or score: the
+-- watermark columns _*) plus every call of the last incremental_lookback_days, and keeps the
+-- rest. A change older than that and not behind a watermark (an account's timezone or
+-- threshold edited) needs `calltrack dbt build --full-refresh`.
+with
+
+calls as (
+
+    select * from {{ ref('int_calls_joined') }}
+
+),
+
+conversions as (
+
+    select * from {{ ref('int_call_conversions_aggregated') }}
+
+),
+
+transcripts as (
+
+    select * from {{ ref('stg_transcripts__call_transcripts') }}
+
+),
+
+scores as (
+
+    select * from {{ ref('stg_ml__call_scores') }}
+
+),
+
+{% if is_incremental() %}
+watermarks as (
+
+    select
+        max(_events_load_id) as events_load_id,
+        max(_attributed_at) as attributed_at,
+        max(_conversions_load_id) as conversions_load_id,
+        max(_transcribed_at) as transcribed_at,
+        max(_scored_at) as scored_at,
+        max(started_at) - to_days({{ var('incremental_lookback_days') }}) as lookback_start
+    from {{ this }}
+
+),
+
+changed_calls as (
+
+    select calls.call_id
+    from calls, watermarks
+    where
+        calls.max_load_id > watermarks.events_load_id
+        or calls.attributed_at > watermarks.attributed_at
+        or calls.started_at >= watermarks.lookback_start
+        or watermarks.events_load_id is null
+    union
+    select conversions.call_id
+    from conversions, watermarks
+    where
+        conversions.max_load_id > watermarks.conversions_load_id
+        or watermarks.conversions_load_id is null
+    union
+    select transcripts.call_id
+    from transcripts, watermarks
+    where
+        transcripts.transcribed_at > watermarks.transcribed_at
+        or watermarks.transcribed_at is null
+    union
+    select scores.call_id
+    from scores, watermarks
+    where scores.scored_at > watermarks.scored_at or watermarks.scored_at is null
+
+),
+
+{% endif %}
+calls_in_scope as (
+
+    select * from calls
+    {% if is_incremental() %}
+        where calls.call_id in (select changed_calls.call_id from changed_calls)
+    {% endif %}
+
+),
+
+final as (
+
+    select
+        calls_in_scope.call_id,
+        calls_in_scope.account_id,
+        calls_in_scope.location_id,
+        calls_in_scope.currency,
+        calls_in_scope.started_at,
+        calls_in_scope.started_at_local,
+        calls_in_scope.date_local,
+        calls_in_scope.hour_local,
+        calls_in_scope.day_of_week_local,
+        calls_in_scope.ended_at,
+        calls_in_scope.tracking_number,
+        calls_in_scope.number_kind,
+        calls_in_scope.pool_id,
+        calls_in_scope.caller_key,
+        calls_in_scope.caller_region,
+        calls_in_scope.end_status,
+        calls_in_scope.call_status,
+        calls_in_scope.is_answered,
+        calls_in_scope.is_missed,
+        calls_in_scope.duration_seconds,
+        calls_in_scope.talk_seconds,
+        calls_in_scope.ring_seconds,
+        calls_in_scope.is_qualified,
+        calls_in_scope.is_first_time_caller,
+        calls_in_scope.attribution_status,
+        calls_in_scope.candidate_count,
+        calls_in_scope.session_id,
+        calls_in_scope.visitor_id,
+        calls_in_scope.channel,
+        calls_in_scope.source,
+        calls_in_scope.medium,
+        calls_in_scope.campaign,
+        calls_in_scope.ad_group,
+        calls_in_scope.keyword,
+        calls_in_scope.match_type,
+        calls_in_scope.campaign_id,
+        calls_in_scope.ad_group_id,
+        calls_in_scope.keyword_id,
+        calls_in_scope.landing_page,
+        calls_in_scope.gclid,
+        calls_in_scope.has_recording,
+        transcripts.transcript_status,
+        transcripts.sentiment_overall as sentiment_score,
+        transcripts.sentiment_label,
+        transcripts.outcome,
+        scores.call_score,
+        coalesce(conversions.conversion_count, 0) > 0 as is_converted,
+        coalesce(conversions.conversion_count, 0) as conversion_count,
+        conversions.conversion_value,
+        conversions.first_converted_at,
+        calls_in_scope.max_load_id as _events_load_id,
+        calls_in_scope.attributed_at as _attributed_at,
+        conversions.max_load_id as _conversions_load_id,
+        transcripts.transcribed_at as _transcribed_at,
+        scores.scored_at as _scored_at
+    from calls_in_scope
+    left join conversions on calls_in_scope.call_id = conversions.call_id
+    left join transcripts on calls_in_scope.call_id = transcripts.call_id
+    left join scores on calls_in_scope.call_id = scores.call_id
+
+)
+
+select * from final

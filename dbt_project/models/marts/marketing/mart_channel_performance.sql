@@ -1,0 +1,137 @@
+-- Calls, conversions and spend per local day, account, channel, source, medium and campaign.
+-- Calls and spend are stacked (union) and then summed per grain, so a campaign with spend and
+-- no calls and calls with no spend (organic, direct) both get rows. Currency is part of the
+-- grain: spend in another currency than the account's gets its own rows, never summed in.
+with
+
+calls as (
+
+    select * from {{ ref('fct_calls') }}
+
+),
+
+ad_spend as (
+
+    select * from {{ ref('int_ad_spend_by_campaign_day') }}
+
+),
+
+offline_spend as (
+
+    select * from {{ ref('int_offline_spend_spread') }}
+
+),
+
+call_rows as (
+
+    select
+        date_local,
+        account_id,
+        channel,
+        source,
+        medium,
+        campaign,
+        currency,
+        count(*) as calls,
+        count(*) filter (where is_answered) as answered_calls,
+        count(*) filter (where is_missed) as missed_calls,
+        count(*) filter (where is_qualified) as qualified_calls,
+        count(*) filter (where is_first_time_caller) as first_time_calls,
+        count(*) filter (where is_converted) as converted_calls,
+        sum(conversion_value) as conversion_value,
+        cast(null as decimal(18, 6)) as spend
+    from calls
+    group by all
+
+),
+
+spend_rows as (
+
+    select
+        date_local,
+        account_id,
+        channel,
+        source,
+        medium,
+        campaign,
+        currency,
+        spend
+    from ad_spend
+    union all
+    select
+        date_local,
+        account_id,
+        channel,
+        source,
+        medium,
+        campaign,
+        currency,
+        spend
+    from offline_spend
+
+),
+
+stacked as (
+
+    select * from call_rows
+    union all by name
+    select * from spend_rows
+
+),
+
+summed as (
+
+    select
+        date_local,
+        account_id,
+        channel,
+        source,
+        medium,
+        campaign,
+        currency,
+        coalesce(sum(calls), 0) as calls,
+        coalesce(sum(answered_calls), 0) as answered_calls,
+        coalesce(sum(missed_calls), 0) as missed_calls,
+        coalesce(sum(qualified_calls), 0) as qualified_calls,
+        coalesce(sum(first_time_calls), 0) as first_time_calls,
+        coalesce(sum(converted_calls), 0) as converted_calls,
+        sum(conversion_value) as conversion_value,
+        sum(spend) as spend
+    from stacked
+    group by all
+
+),
+
+final as (
+
+    select
+        {{ surrogate_key(
+            ['date_local', 'account_id', 'channel', 'source', 'medium', 'campaign', 'currency']
+        ) }} as channel_performance_id,
+        date_local,
+        account_id,
+        channel,
+        source,
+        medium,
+        campaign,
+        currency,
+        calls,
+        answered_calls,
+        missed_calls,
+        {{ safe_divide('missed_calls', 'calls') }} as missed_call_rate,
+        qualified_calls,
+        first_time_calls,
+        {{ safe_divide('first_time_calls', 'calls') }} as first_time_share,
+        converted_calls,
+        {{ safe_divide('converted_calls', 'calls') }} as conversion_rate,
+        conversion_value,
+        spend,
+        {{ safe_divide('spend', 'calls') }} as cost_per_call,
+        {{ safe_divide('spend', 'qualified_calls') }} as cost_per_qualified_call,
+        {{ safe_divide('spend', 'converted_calls') }} as cost_per_conversion,
+        {{ safe_divide('conversion_value', 'spend') }} as roas
+    from summed
+
+)
+
+select * from final
