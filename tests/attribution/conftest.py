@@ -1,8 +1,7 @@
 """Fixtures of the attribution tests: a warehouse with raw tables built from the contract.
 
-Raw tables follow docs/architecture.md ("raw.*"): the contract's columns in contract order, then
-the load metadata. The `*_current` views are simple stand-ins for ingestion's (one snapshot per
-test; accounts defaults applied by the engine anyway).
+The raw tables and `*_current` views are ingestion's own (`ingest.load.ensure_tables`); rows
+are appended as numbered loads, all on one arrival day (so every reference row is current).
 """
 
 from __future__ import annotations
@@ -16,6 +15,7 @@ import pyarrow as pa
 import pytest
 
 from ingest.contract import feed
+from ingest.load import ensure_tables as ensure_raw_tables
 
 META = pa.schema(
     [
@@ -25,14 +25,6 @@ META = pa.schema(
         pa.field("_loaded_at", pa.timestamp("us", tz="UTC")),
         pa.field("_load_id", pa.int64()),
     ]
-)
-FEEDS = (
-    "dni_beacons",
-    "call_events",
-    "conversions",
-    "accounts",
-    "tracking_numbers",
-    "ad_clicks",
 )
 SECRET = "test-secret"
 
@@ -51,19 +43,8 @@ class RawBuilder:
         self.con = con
         self._load_ids = itertools.count(1)
         self._event_ids = itertools.count(1)
-        con.execute("create schema if not exists raw")
-        for name in FEEDS:
-            empty = _schema(name).empty_table()  # noqa: F841 - read by DuckDB's replacement scan
-            con.execute(f"create table raw.{name} as select * from empty")
-        con.execute("create view raw.accounts_current as select * from raw.accounts")
-        con.execute(
-            "create view raw.tracking_numbers_current as select * from raw.tracking_numbers"
-        )
-        con.execute(
-            "create view raw.ad_clicks_current as select * from raw.ad_clicks "
-            "qualify row_number() over (partition by gclid order by _load_id desc, "
-            "_row_number desc) = 1"
-        )
+        # The real raw tables and current-state views of ingestion (docs/architecture.md).
+        ensure_raw_tables(con)
 
     def load(self, name: str, rows: list[dict], load_id: int | None = None) -> int:
         """Append `rows` (contract fields; missing ones null) as one load; returns its id."""
