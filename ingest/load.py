@@ -619,16 +619,20 @@ def changed_files(
     ]
 
 
-def table_hashes(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[int, int]]:
+def table_hashes(
+    con: duckdb.DuckDBPyConnection, *, load_ids: bool = True
+) -> dict[str, tuple[int, int]]:
     """(row count, order-independent hash) of every raw and quarantine table, ignoring
-    `_loaded_at` (wall clock). Two loads of the same landing zone must agree exactly."""
+    `_loaded_at` (wall clock) and, with `load_ids=False`, `_load_id` (which depends on how
+    the loads were split). Two loads of the same landing zone must agree exactly."""
+    exclude = "_loaded_at" if load_ids else "_loaded_at, _load_id"
     out = {}
     for name in FEEDS:
         for schema in ("raw", "quarantine"):
             table = f"{schema}.{name}"
             out[table] = con.execute(
                 f"SELECT count(*), coalesce(sum(hash(t::VARCHAR)), 0) "
-                f"FROM (SELECT * EXCLUDE (_loaded_at) FROM {table}) t"
+                f"FROM (SELECT * EXCLUDE ({exclude}) FROM {table}) t"
             ).fetchone()
     return out
 
