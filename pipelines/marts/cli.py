@@ -1,7 +1,59 @@
-"""Subcommands of this domain for the `calltrack` CLI."""
+"""`calltrack dbt ...`: dbt on the configured warehouse, with the right profile and paths."""
+
+from __future__ import annotations
 
 import argparse
+import os
+import shlex
+import subprocess
+
+from pipelines.marts.project import DBT_EXECUTABLE, DBT_PROJECT_DIR, dbt_env
+from pipelines.settings import Settings
+
+
+def run_dbt(args: list[str], settings: Settings) -> int:
+    """Run dbt in dbt_project/ against `settings`' warehouse; return its exit code."""
+    env = {**os.environ, **dbt_env(settings)}
+    cmd = [DBT_EXECUTABLE, *args, "--project-dir", str(DBT_PROJECT_DIR)]
+    cmd += ["--profiles-dir", str(DBT_PROJECT_DIR)]
+    return subprocess.run(cmd, cwd=DBT_PROJECT_DIR, env=env, check=False).returncode
+
+
+def _ensure_source_tables(settings: Settings) -> None:
+    # The transcripts/ml sources exist (empty) before their producers first run; the
+    # connection is closed before dbt starts, which needs the file lock.
+    from ingest.warehouse import connect
+    from models.tables import ensure_tables as ensure_ml_tables
+    from transcribe.tables import ensure_tables as ensure_transcript_tables
+
+    con = connect(settings.warehouse_path)
+    try:
+        ensure_transcript_tables(con)
+        ensure_ml_tables(con)
+    finally:
+        con.close()
+
+
+def cmd_dbt(args: argparse.Namespace) -> int:
+    settings = Settings.from_env(warehouse_path=args.warehouse)
+    if args.dbt_command == "docs":
+        # docs generate introspects the warehouse; a fresh clone gets an empty one to document
+        _ensure_source_tables(settings)
+        return run_dbt(["docs", "generate"], settings)
+    if args.dbt_command in ("build", "run"):
+        _ensure_source_tables(settings)
+    extra = ["--full-refresh"] if getattr(args, "full_refresh", False) else []
+    return run_dbt([args.dbt_command, *extra, *shlex.split(args.dbt_args)], settings)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add this domain's subcommands (none yet)."""
+    dbt = subparsers.add_parser("dbt", help="dbt on the warehouse (build, run, test, docs)")
+    dbt.add_argument("dbt_command", choices=["build", "run", "test", "docs", "parse"])
+    dbt.add_argument("--warehouse", help="DuckDB warehouse file (default: CALLTRACK_WAREHOUSE)")
+    dbt.add_argument("--full-refresh", action="store_true", help="rebuild incremental models")
+    dbt.add_argument(
+        "--dbt-args",
+        default="",
+        help="more dbt arguments, one string, e.g. --dbt-args '--select fct_calls'",
+    )
+    dbt.set_defaults(func=cmd_dbt)
