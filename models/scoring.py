@@ -95,7 +95,7 @@ def write_scores(
     scored_at: datetime,
 ) -> None:
     """Replace the table's rows in one transaction (idempotent: a rerun leaves the same rows)."""
-    table = pa.table(  # noqa: F841 - read by DuckDB by name
+    table = pa.table(
         {
             "call_id": call_ids.to_arrow().cast(pa.string()),
             "model_version": pa.array([model_version] * len(call_ids), pa.string()),
@@ -103,13 +103,17 @@ def write_scores(
             "scored_at": pa.array([scored_at] * len(call_ids), pa.timestamp("us", tz="UTC")),
         }
     )
+    con.register("_calltrack_new_scores", table)
     con.execute("begin transaction")
     try:
         con.execute("delete from ml.call_scores")
         con.execute(
-            "insert into ml.call_scores select call_id, model_version, score, scored_at from table"
+            "insert into ml.call_scores select call_id, model_version, score, scored_at "
+            "from _calltrack_new_scores"
         )
         con.execute("commit")
     except Exception:
         con.execute("rollback")
         raise
+    finally:
+        con.unregister("_calltrack_new_scores")

@@ -160,14 +160,14 @@ def make_features(
                 "talk_seconds": talk,
                 "ring_seconds": ring,
                 "duration_seconds": duration,
-                "is_answered": answered,
+                "is_answered": bool(answered),
                 "is_first_time_caller": first_time,
                 "channel": channel,
                 "source": source,
                 "attribution_status": "unattributed"
                 if channel == "Website (unattributed)"
                 else ("static" if channel in ("Offline", "Referral") else "matched"),
-                "has_keyword": channel == "Paid Search" and rng.random() < 0.8,
+                "has_keyword": bool(channel == "Paid Search" and rng.random() < 0.8),
                 "transcript_status": status,
                 "redacted_text": text,
                 "sentiment_overall": None
@@ -178,11 +178,19 @@ def make_features(
                 "outcome": outcome,
                 "spotted_keywords": kws,
                 "qualified_call_seconds": int(qualified_secs[i]),
-                "is_qualified": talk >= qualified_secs[i],
+                "is_qualified": bool(talk >= qualified_secs[i]),
                 "converted_at": converted_at,
             }
         )
-    frame = pl.DataFrame(rows, schema_overrides={"spotted_keywords": pl.List(pl.String)})
+    frame = pl.DataFrame(
+        rows,
+        schema_overrides={
+            "spotted_keywords": pl.List(pl.String),
+            "is_qualified": pl.Boolean,
+            "is_answered": pl.Boolean,
+            "has_keyword": pl.Boolean,
+        },
+    )
     data_end = frame["ended_at"].max()
     # The label is what the CRM shows within the data: a conversion after the data's end is
     # not known yet, and the window is complete only once 30 days have passed.
@@ -205,5 +213,10 @@ def make_features(
 def write_features(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame) -> None:
     """Replace `ml.ml_call_features` with `frame` (a stand-in for the dbt model in tests)."""
     con.execute("create schema if not exists ml")
-    arrow = frame.to_arrow()  # noqa: F841 - DuckDB reads the local Arrow table by name
-    con.execute("create or replace table ml.ml_call_features as select * from arrow")
+    con.register("_calltrack_features", frame.to_arrow())
+    try:
+        con.execute(
+            "create or replace table ml.ml_call_features as select * from _calltrack_features"
+        )
+    finally:
+        con.unregister("_calltrack_features")

@@ -105,7 +105,9 @@ def fit_and_evaluate(frame: pl.DataFrame, config: ModelConfig) -> FitResult:
     earlier weeks, and measure all three on the later weeks."""
     rows = labelled(frame)
     if rows.is_empty():
-        raise NotEnoughData("no call has a complete 30-day label window yet")
+        raise NotEnoughData(
+            "not enough labelled data to train: no call has a complete 30-day label window yet"
+        )
     split = time_split(rows, config.split)
     check_enough_data(split, config)
     y_valid = np.asarray(target(split.valid))
@@ -283,7 +285,9 @@ def tune(
     frame = load_features(con)
     rows = labelled(frame)
     if rows.is_empty():
-        raise NotEnoughData("no call has a complete 30-day label window yet")
+        raise NotEnoughData(
+            "not enough labelled data to train: no call has a complete 30-day label window yet"
+        )
     split = time_split(rows, config.split)
     check_enough_data(split, config)
     results = cross_validate(config, split.train, parameter_grid(config))
