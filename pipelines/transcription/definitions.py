@@ -2,4 +2,10 @@
 
 import dagster as dg
 
-defs = dg.Definitions()
+from pipelines.transcription.assets import call_transcripts
+from pipelines.transcription.checks import no_pii_in_stored_text, statuses_and_outcomes_valid
+
+defs = dg.Definitions(
+    assets=[call_transcripts],
+    asset_checks=[no_pii_in_stored_text, statuses_and_outcomes_valid],
+)
