@@ -4,3 +4,29 @@ the test modules' own conftest sections or in tests/fixtures/."""
 import os
 
 os.environ.setdefault("DO_NOT_TRACK", "1")
+
+
+# --- simulator (issue 2): a small simulated landing zone and its ground truth -------------
+SMALL_LANDING_SEED = 7
+SMALL_LANDING_DAYS = 7
+
+
+@pytest.fixture(scope="session")
+def small_landing(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+    """Path to a small-scale landing zone (4 accounts, 7 days from 2026-10-01, seed 7, default
+    mess, up to 20 recordings), generated once per session (per xdist worker) in a few seconds.
+    Read-only: copy it before changing anything. Its truth is in `_truth/` (`simulation_truth`)."""
+    from ingest.simulate import simulate
+
+    out = tmp_path_factory.mktemp("small_landing") / "landing"
+    simulate(out, days=SMALL_LANDING_DAYS, seed=SMALL_LANDING_SEED, scale="small")
+    return out
+
+
+@pytest.fixture(scope="session")
+def simulation_truth(small_landing):  # noqa: ANN001, ANN201
+    """Ground truth of `small_landing` (`ingest.simulate.truth.Truth`: calls, sessions,
+    conversions, ad_spend tables; messy, accounts, summary dicts)."""
+    from ingest.simulate import read_truth
+
+    return read_truth(small_landing)
