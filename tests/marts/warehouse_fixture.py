@@ -3,9 +3,9 @@
 Rows are chosen to exercise the mart rules (local dates across midnight, per-account qualified
 threshold, first-time callers, conversion linking by call_id and by caller_key inside and outside
 the 30-day window, restated ad spend, offline spend spreading, an ambiguous pool call, two
-currencies, a pool that runs out of numbers). Raw tables follow ingest/contract.py plus the load
-metadata of docs/architecture.md; the *_current views stand in for ingestion's own.
-Values go in through Arrow, never as SQL text.
+currencies, a pool that runs out of numbers). Tables and current views are created by
+ingestion's and attribution's own DDL; rows are hand-made (attribution's output included, so
+each rule is pinned by a known input). Values go in through Arrow, never as SQL text.
 """
 
 from __future__ import annotations
@@ -19,8 +19,10 @@ import duckdb
 import pyarrow as pa
 
 from ingest import contract
+from ingest.load import ensure_tables as ensure_raw_tables
 from ingest.warehouse import connect
 from models.tables import ensure_tables as ensure_ml_tables
+from pipelines.attribution.engine import ensure_tables as ensure_attribution_tables
 from transcribe.tables import ensure_tables as ensure_transcript_tables
 
 UTC = dt.UTC
@@ -112,30 +114,6 @@ ATTRIBUTION_SCHEMAS: dict[str, pa.Schema] = {
     "conversion_caller_keys": pa.schema([("event_id", pa.string()), ("caller_key", pa.string())]),
 }
 
-CURRENT_VIEWS = {
-    "ad_spend_current": """
-        select * from raw.ad_spend
-        qualify row_number() over (
-            partition by platform, date, ad_account_id, campaign_id, ad_group_id, keyword_id
-            order by _arrival_date desc, _file_key desc, _row_number desc) = 1""",
-    "ad_clicks_current": """
-        select * from raw.ad_clicks
-        qualify row_number() over (
-            partition by gclid order by _arrival_date desc, _file_key desc, _row_number desc) = 1""",
-    "accounts_current": """
-        select * replace (
-            coalesce(qualified_call_seconds, 90) as qualified_call_seconds,
-            coalesce(session_timeout_minutes, 30) as session_timeout_minutes,
-            coalesce(attribution_lookback_days, 30) as attribution_lookback_days)
-        from raw.accounts where _arrival_date = (select max(_arrival_date) from raw.accounts)""",
-    "tracking_numbers_current": """
-        select * from raw.tracking_numbers
-        where _arrival_date = (select max(_arrival_date) from raw.tracking_numbers)""",
-    "offline_spend_current": """
-        select * from raw.offline_spend
-        where _arrival_date = (select max(_arrival_date) from raw.offline_spend)""",
-}
-
 
 def ts(text: str) -> dt.datetime:
     """'2026-10-01 14:00' (UTC) as an aware datetime."""
@@ -144,14 +122,9 @@ def ts(text: str) -> dt.datetime:
 
 def create_tables(con: duckdb.DuckDBPyConnection) -> None:
     """Every source table of the dbt project, empty."""
-    for feed in contract.FEEDS.values():
-        empty = _raw_table(feed, [], dt.date(2026, 1, 1), 0)  # noqa: F841 (read by DuckDB)
-        con.execute(f"create or replace table raw.{feed.name} as select * from empty")
-    for name, sql in CURRENT_VIEWS.items():
-        con.execute(f"create or replace view raw.{name} as {sql}")
-    for name, schema in ATTRIBUTION_SCHEMAS.items():
-        empty_att = schema.empty_table()  # noqa: F841
-        con.execute(f"create or replace table attribution.{name} as select * from empty_att")
+    # the real DDL and current views of ingestion and attribution
+    ensure_raw_tables(con)
+    ensure_attribution_tables(con)
     ensure_transcript_tables(con)
     ensure_ml_tables(con)
 
@@ -190,7 +163,7 @@ def add_raw(
     load_id: int,
 ) -> None:
     arrow_rows = _raw_table(contract.feed(feed_name), rows, arrival, load_id)  # noqa: F841
-    con.execute(f"insert into raw.{feed_name} select * from arrow_rows")
+    con.execute(f"insert into raw.{feed_name} by name select * from arrow_rows")
 
 
 def add_attribution(con: duckdb.DuckDBPyConnection, name: str, rows: list[dict[str, Any]]) -> None:
@@ -198,7 +171,7 @@ def add_attribution(con: duckdb.DuckDBPyConnection, name: str, rows: list[dict[s
     arrow_rows = pa.Table.from_pylist(  # noqa: F841
         [{f.name: r.get(f.name) for f in schema} for r in rows], schema=schema
     )
-    con.execute(f"insert into attribution.{name} select * from arrow_rows")
+    con.execute(f"insert into attribution.{name} by name select * from arrow_rows")
 
 
 def replace_attribution(
