@@ -44,6 +44,7 @@ ENGINE_VERSION = "1"
 # Width of the time buckets of the interval join. Holds last minutes to hours (session length +
 # timeout), so one hour keeps the expansion at ~2 rows per hold and ~1 candidate row per call.
 BUCKET_SECONDS = 3600
+BUCKET_US = BUCKET_SECONDS * 1_000_000
 
 RAW_EVENT_FEEDS = ("dni_beacons", "call_events", "conversions", "ad_clicks")
 REQUIRED_RAW = (
@@ -87,10 +88,11 @@ create table if not exists attribution.touches (
 create table if not exists attribution.conversion_caller_keys (
     event_id varchar, caller_key varchar
 );
--- Internal: hold intervals per assignment (closed [hold_from, hold_to]), the engine's index.
+-- Internal: hold envelopes per assignment (closed [hold_from_us, hold_to_us], epoch
+-- microseconds: integer arithmetic is ~10x faster than timestamptz arithmetic).
 create table if not exists attribution._holds (
-    account_id varchar, session_id varchar, tracking_number varchar, assigned_at timestamptz,
-    hold_from timestamptz, hold_to timestamptz
+    account_id varchar, session_id varchar, tracking_number varchar, assigned_us bigint,
+    hold_from_us bigint, hold_to_us bigint
 );
 create table if not exists attribution._state (key varchar primary key, value varchar);
 """
@@ -128,16 +130,16 @@ class RunStats:
 ACCOUNTS_SQL = """
 create or replace temp table ct_accounts as
 select account_id,
-       coalesce(session_timeout_minutes, $timeout) * interval 1 minute as timeout,
-       coalesce(attribution_lookback_days, $lookback) * interval 1 day as lookback
+       coalesce(session_timeout_minutes, $timeout) * 60000000 as timeout_us,
+       coalesce(attribution_lookback_days, $lookback) * 86400000000 as lookback_us
 from raw.accounts_current
 qualify row_number() over (partition by account_id order by account_id) = 1
 """
 
 # Account settings for any account id, defaults where the account is not (yet) in the feed.
 ACCT = """(select x.account_id,
-                  coalesce(a.timeout, $timeout * interval 1 minute) as timeout,
-                  coalesce(a.lookback, $lookback * interval 1 day) as lookback
+                  coalesce(a.timeout_us, $timeout * 60000000) as timeout_us,
+                  coalesce(a.lookback_us, $lookback * 86400000000) as lookback_us
            from (select distinct account_id from {src}) x
            left join ct_accounts a using (account_id))"""
 
@@ -147,12 +149,12 @@ with beacons as (select * from {beacons}),
 acct as {acct},
 agg as (
     select account_id, session_id,
-           arg_min(visitor_id, (occurred_at, event_id)) as visitor_id,
+           arg_min(visitor_id, occurred_at) as visitor_id,
            min(occurred_at) as started_at,
            max(occurred_at) as last_beacon_at,
            count(*) as beacon_count,
            count(page_url) as page_views,
-           arg_min(page_url, (occurred_at, event_id)) as first_page
+           arg_min(page_url, occurred_at) as first_page
     from beacons group by all
 ),
 started as (
@@ -166,7 +168,8 @@ started as (
 ),
 joined as (
     select g.account_id, g.session_id, g.visitor_id, g.started_at, g.last_beacon_at,
-           g.last_beacon_at + acct.timeout as ended_at, g.beacon_count, g.page_views,
+           make_timestamptz(epoch_us(g.last_beacon_at) + acct.timeout_us) as ended_at,
+           acct.timeout_us, g.beacon_count, g.page_views,
            coalesce(s.page_url, g.first_page) as landing_page,
            nullif(s.referrer, '') as referrer, s.utm_source, s.utm_medium, s.utm_campaign,
            nullif(s.utm_term, '') as utm_term, s.utm_content,
@@ -182,7 +185,8 @@ classified as (
 ),
 final as (
     select c.account_id, c.session_id, c.visitor_id, c.started_at, c.last_beacon_at,
-           c.ended_at, c.beacon_count, c.page_views, c.landing_page, c.referrer, c.utm_source,
+           c.ended_at, c.timeout_us, c.beacon_count, c.page_views, c.landing_page, c.referrer,
+           c.utm_source,
            c.utm_medium, c.utm_campaign, c.utm_term, c.utm_content, c.gclid, c.msclkid,
            c.fbclid, c.channel,
            coalesce(nullif(c.utm_source, ''),
@@ -212,49 +216,36 @@ select * from final
 
 HOLDS_SQL = """
 create or replace temp table ct_new_holds as
-with beacons as (select account_id, session_id, event_id, event_type, occurred_at,
-                        tracking_number, pool_id from {beacons}),
-acct as {acct},
-gaps as (
-    select b.account_id, b.session_id, b.occurred_at,
-           coalesce(b.occurred_at - lag(b.occurred_at) over w > acct.timeout, true) as new_segment
-    from beacons b join acct using (account_id)
-    window w as (partition by b.account_id, b.session_id order by b.occurred_at)
-),
-numbered as (
-    select *, sum(new_segment::int) over (partition by account_id, session_id
-                                          order by occurred_at rows unbounded preceding) as seg
-    from gaps
-),
-segments as (
-    select n.account_id, n.session_id, min(n.occurred_at) as seg_first,
-           max(n.occurred_at) + any_value(acct.timeout) as seg_end
-    from numbered n join acct using (account_id) group by n.account_id, n.session_id, n.seg
-),
-assigned as (
-    select account_id, session_id, tracking_number, occurred_at as assigned_at,
+with assigned as (
+    select account_id, session_id, tracking_number, epoch_us(occurred_at) as assigned_us,
            min(pool_id) as pool_id
-    from beacons where event_type = 'number.assigned' and tracking_number is not null
+    from {beacons} where event_type = 'number.assigned' and tracking_number is not null
     group by all
 ),
-assignments as (
-    -- A later assignment of the same number to the same session supersedes the earlier one
-    -- from its own instant on ("the latest assignment at or before t" is what ranks).
-    select *, lead(assigned_at) over (partition by account_id, session_id, tracking_number
-                                      order by assigned_at) as next_assigned_at
-    from assigned
+repeated as (
+    -- Sessions given the same number more than once (rare): only they need a window.
+    select account_id, session_id, tracking_number from assigned group by all having count(*) > 1
 ),
-holds as (
-    select a.account_id, a.session_id, a.tracking_number, a.pool_id, a.assigned_at,
-           a.next_assigned_at,
-           greatest(s.seg_first, a.assigned_at) as hold_from,
-           -- closed interval; the next assignment (exclusive) ends it one microsecond before
-           least(s.seg_end, a.next_assigned_at - interval 1 microsecond) as hold_to
-    from assignments a join segments s using (account_id, session_id)
-    where s.seg_end >= a.assigned_at
-      and (a.next_assigned_at is null or s.seg_first < a.next_assigned_at)
+nexts as (
+    select account_id, session_id, tracking_number, assigned_us,
+           lead(assigned_us) over (partition by account_id, session_id, tracking_number
+                                   order by assigned_us) as next_us
+    from assigned semi join repeated using (account_id, session_id, tracking_number)
+),
+final as (
+    -- Envelope of the hold: from the assignment until the session's end (last beacon +
+    -- timeout) or the next assignment of the same number to the same session, which
+    -- supersedes it ("the latest assignment at or before t" ranks). Activity gaps inside the
+    -- envelope are checked per candidate against the beacons at match time.
+    select a.account_id, a.session_id, a.tracking_number, a.pool_id, a.assigned_us,
+           a.assigned_us as hold_from_us,
+           least(epoch_us(s.last_beacon_at) + s.timeout_us, coalesce(n.next_us - 1, 9e18::bigint))
+               as hold_to_us
+    from assigned a
+    join ct_new_sessions s using (account_id, session_id)
+    left join nexts n using (account_id, session_id, tracking_number, assigned_us)
 )
-select * from holds where hold_from <= hold_to
+select * from final
 """
 
 CALL_BASE_SQL = """
@@ -278,6 +269,7 @@ from pref p cross join ct_hmac_key k
 MATCH_SQL = """
 create or replace temp table ct_call_attr as
 with calls as (select * from ct_call_base),
+acct as {acct},
 tn as (
     select c.call_id, t.number_kind, t.pool_id, t.location_id, t.channel, t.source, t.medium,
            t.campaign
@@ -287,25 +279,40 @@ tn as (
     qualify row_number() over (partition by c.call_id order by t.valid_from desc) = 1
 ),
 pool_calls as (
-    select c.call_id, c.account_id, c.tracking_number, c.started_at,
-           floor(epoch(c.started_at) / $bucket)::bigint as bucket
-    from calls c join tn using (call_id) where tn.number_kind = 'pool'
+    select c.call_id, c.account_id, c.tracking_number, epoch_us(c.started_at) as t_us,
+           epoch_us(c.started_at) // $bucket_us as bucket, acct.timeout_us
+    from calls c join tn using (call_id) join acct using (account_id)
+    where tn.number_kind = 'pool'
 ),
 hold_buckets as (
-    select h.account_id, h.tracking_number, h.session_id, h.assigned_at, h.hold_from, h.hold_to,
-           unnest(range(floor(epoch(h.hold_from) / $bucket)::bigint,
-                        floor(epoch(h.hold_to) / $bucket)::bigint + 1)) as bucket
+    select h.account_id, h.tracking_number, h.session_id, h.assigned_us, h.hold_from_us,
+           h.hold_to_us,
+           unnest(range(h.hold_from_us // $bucket_us, h.hold_to_us // $bucket_us + 1)) as bucket
     from attribution._holds h
     semi join (select distinct account_id, tracking_number from pool_calls) p
       using (account_id, tracking_number)
 ),
-candidates as (
-    -- The holds of one (session, number) are disjoint, so each row is a distinct session.
-    select p.call_id, count(*) as candidate_count,
-           arg_max(h.session_id, (h.assigned_at, h.session_id)) as session_id
+pairs as (
+    -- Sessions whose hold envelope covers the call. The envelopes of one (session, number)
+    -- are disjoint, so each pair is a distinct session.
+    select p.call_id, p.account_id, p.t_us, p.timeout_us, h.session_id, h.assigned_us
     from pool_calls p join hold_buckets h using (account_id, tracking_number, bucket)
-    where p.started_at between h.hold_from and h.hold_to
-    group by p.call_id
+    where p.t_us between h.hold_from_us and h.hold_to_us
+),
+active as (
+    -- ... and that were active at the call: a beacon at or before t within the timeout
+    -- (beacons after t are ignored). Most sessions pass; this catches gaps in long sessions.
+    select * from pairs p
+    where exists (
+        select 1 from raw.dni_beacons b
+        where b.account_id = p.account_id and b.session_id = p.session_id
+          and epoch_us(b.occurred_at) between p.t_us - p.timeout_us and p.t_us
+    )
+),
+candidates as (
+    select call_id, count(*) as candidate_count,
+           arg_max(session_id, (assigned_us, session_id)) as session_id
+    from active group by call_id
 ),
 callers as (
     select distinct account_id, caller_key from calls where caller_key is not null
@@ -373,7 +380,7 @@ path as (
     from matched m join acct using (account_id)
     join attribution.sessions s on s.account_id = m.account_id and s.visitor_id = m.visitor_id
     where s.session_id = m.session_id
-       or (s.started_at >= m.started_at - acct.lookback
+       or (epoch_us(s.started_at) >= epoch_us(m.started_at) - acct.lookback_us
            and (s.started_at, s.session_id) < (m.matched_started_at, m.session_id))
 ),
 indexed as (
@@ -381,7 +388,8 @@ indexed as (
                                  order by is_matched, session_started_at, session_id)
                   as touch_index,
            count(*) over (partition by call_id) as n,
-           pow(0.5, epoch(call_at - session_started_at) / ($half_life * 86400.0)) as decay
+           pow(0.5, (epoch_us(call_at) - epoch_us(session_started_at))
+                    / ($half_life * 86400e6)) as decay
     from path
 ),
 weighted as (
@@ -543,7 +551,7 @@ def run_attribution(con: duckdb.DuckDBPyConnection, secret: str, *, full: bool =
         # Sessions and holds.
         acct_b = ACCT.format(src=beacons)
         con.execute(SESSIONS_SQL.format(beacons=beacons, acct=acct_b), p)
-        con.execute(HOLDS_SQL.format(beacons=beacons, acct=acct_b), p)
+        con.execute(HOLDS_SQL.format(beacons=beacons))
         t0 = lap("sessions", t0)
         if mode == "incremental":
             _affected_calls_after_sessions(con, old)
@@ -553,15 +561,19 @@ def run_attribution(con: duckdb.DuckDBPyConnection, secret: str, *, full: bool =
                     f"delete from attribution.{t} x using ct_aff_sessions a "
                     "where x.account_id = a.account_id and x.session_id = a.session_id"
                 )
-        con.execute("insert into attribution.sessions by name select * from ct_new_sessions")
+        con.execute(
+            "insert into attribution.sessions by name select * exclude (timeout_us) "
+            "from ct_new_sessions"
+        )
         con.execute(
             "insert into attribution._holds by name select account_id, session_id, "
-            "tracking_number, assigned_at, hold_from, hold_to from ct_new_holds"
+            "tracking_number, assigned_us, hold_from_us, hold_to_us from ct_new_holds"
         )
         con.execute(
             "insert into attribution.number_assignments by name "
-            "select account_id, session_id, tracking_number, any_value(pool_id) as pool_id, "
-            "assigned_at, max(hold_to) as held_until from ct_new_holds group by all"
+            "select account_id, session_id, tracking_number, pool_id, "
+            "make_timestamptz(assigned_us) as assigned_at, "
+            "make_timestamptz(hold_to_us) as held_until from ct_new_holds"
         )
         stats.sessions_recomputed = _count(con, "select count(*) from ct_new_sessions")
         t0 = lap("sessions_write", t0)
@@ -581,9 +593,10 @@ def run_attribution(con: duckdb.DuckDBPyConnection, secret: str, *, full: bool =
                 "delete from attribution.touches x using ct_call_base b where x.call_id = b.call_id"
             )
         con.execute(
-            MATCH_SQL,
+            MATCH_SQL.format(acct=ACCT.format(src="ct_call_base")),
             {
-                "bucket": BUCKET_SECONDS,
+                **p,
+                "bucket_us": BUCKET_US,
                 "unattributed": UNATTRIBUTED_WEB_CHANNEL,
                 "now": _now(con),
             },
@@ -659,10 +672,10 @@ def _affected_calls_after_sessions(con: duckdb.DuckDBPyConnection, old: dict[str
     con.execute(
         """
         create or replace temp table ct_ranges as
-        select h.account_id, h.tracking_number, h.hold_from, h.hold_to
+        select h.account_id, h.tracking_number, h.hold_from_us, h.hold_to_us
         from attribution._holds h semi join ct_aff_sessions using (account_id, session_id)
         union all
-        select account_id, tracking_number, hold_from, hold_to from ct_new_holds
+        select account_id, tracking_number, hold_from_us, hold_to_us from ct_new_holds
         """
     )
     con.execute(
@@ -698,9 +711,8 @@ def _affected_calls_after_sessions(con: duckdb.DuckDBPyConnection, old: dict[str
             semi join ct_new_call_ids using (call_id) where ca.caller_key is not null
         ),
         range_buckets as (
-            select r.*, unnest(range(floor(epoch(r.hold_from) / {BUCKET_SECONDS})::bigint,
-                                     floor(epoch(r.hold_to) / {BUCKET_SECONDS})::bigint + 1))
-                        as bucket
+            select r.*, unnest(range(r.hold_from_us // {BUCKET_US},
+                                     r.hold_to_us // {BUCKET_US} + 1)) as bucket
             from ct_ranges r
         ),
         by_range as (
@@ -708,8 +720,8 @@ def _affected_calls_after_sessions(con: duckdb.DuckDBPyConnection, old: dict[str
             from attribution.call_attribution ca
             join range_buckets r
               on r.account_id = ca.account_id and r.tracking_number = ca.tracking_number
-             and r.bucket = floor(epoch(ca.started_at) / {BUCKET_SECONDS})::bigint
-            where ca.started_at between r.hold_from and r.hold_to
+             and r.bucket = epoch_us(ca.started_at) // {BUCKET_US}
+            where epoch_us(ca.started_at) between r.hold_from_us and r.hold_to_us
         )
         select call_id from ct_new_call_ids
         union
