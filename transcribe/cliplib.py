@@ -104,7 +104,9 @@ class _Script:
 
 C, A = "caller", "agent"
 VISA = "4111111111111111"
-MASTERCARD = "5555555555554444"
+# A Mastercard 2-series test number: "five five five five ..." (5555555555554444) is heard as
+# "size size size" through espeak-ng, which tests the recognizer more than the redactor.
+MASTERCARD = "2223003122003222"
 VISA_2 = "4242424242424242"
 DISCOVER = "6011111111111117"
 MASTERCARD_2 = "5105105105105100"
@@ -155,9 +157,9 @@ SCRIPTS: tuple[_Script, ...] = (
         "booked",
         2,
         (
-            (A, "Apex Plumbing, how can I help?"),
-            (C, "I would like to book a boiler service."),
-            (C, f"The number is {spoken_digits(MASTERCARD)}."),
+            (A, "Apex Plumbing."),
+            (C, "I want to book a boiler service."),
+            (C, f"My card number is {spoken_digits(MASTERCARD)}."),
             (C, "The expiry is oh four twenty eight and the security code is one two three."),
             (A, "Thanks, you are booked for Monday morning."),
         ),
