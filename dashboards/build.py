@@ -200,8 +200,14 @@ def render_tiles(tiles: list[list[Tile]], period: Period) -> str:
             cur = f' data-currency="{esc(t.currency)}"' if t.currency else ""
             raw = "" if t.value is None else repr(float(t.value))
             before = fmt_value(kpi.kind, t.previous, t.currency)
+            # Money shows its currency in the number; a ratio of money (ROAS) gets a tag.
+            tag = (
+                f'<span class="cur">{esc(t.currency)}</span>'
+                if t.currency and kpi.kind != "money"
+                else ""
+            )
             parts.append(
-                f'<div class="line{multi}"{cur}>'
+                f'<div class="line{multi}"{cur}>{tag}'
                 f'<span class="value" data-value="{esc(raw)}">'
                 f"{esc(fmt_value(kpi.kind, t.value, t.currency))}</span>"
                 f'<span class="change {change_tone(kpi.better, t.delta)}"'

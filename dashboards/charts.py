@@ -8,6 +8,7 @@ cannot close the chart's script tag either.)
 
 from __future__ import annotations
 
+import html
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
@@ -16,6 +17,13 @@ import plotly.graph_objects as go
 
 from dashboards.metrics import Period
 from dashboards.render import esc
+
+
+def text(value: object) -> str:
+    """A data string for Plotly: `&`, `<`, `>` as entities so no tag can form. Quotes stay
+    as they are: outside a tag they are harmless, and Plotly does not decode `&quot;`."""
+    return html.escape("" if value is None else str(value), quote=False)
+
 
 PALETTE = ("#2457a6", "#e07b39", "#3f9e6e", "#b3261e", "#7a5cb8", "#8c6d3f", "#c2459c", "#5b6776")
 # Sentiment and outcome colours are fixed so the same value looks the same on every chart.
@@ -44,9 +52,9 @@ def _layout(fig: go.Figure, *, height: int = 320, y_title: str = "", x_title: st
         legend={"orientation": "h", "y": -0.18, "x": 0},
         hoverlabel={"namelength": -1},
     )
-    fig.update_yaxes(title_text=esc(y_title), rangemode="tozero")
+    fig.update_yaxes(title_text=text(y_title), rangemode="tozero")
     if x_title:
-        fig.update_xaxes(title_text=esc(x_title))
+        fig.update_xaxes(title_text=text(x_title))
 
 
 def to_div(fig: go.Figure, chart_id: str, label: str) -> str:
@@ -99,10 +107,10 @@ def spend_by_currency(daily: Sequence[dict[str, Any]], chart_id: str) -> str:
             go.Scatter(
                 x=[r["date_local"] for r in rows],
                 y=[None if r["spend"] is None else float(r["spend"]) for r in rows],
-                name=f"Spend ({esc(cur)})",
+                name=f"Spend ({text(cur)})",
                 mode="lines",
                 line={"color": PALETTE[i % len(PALETTE)], "width": 2},
-                hovertemplate="%{x|%a %d %b}: " + esc(cur) + " %{y:,.2f}<extra></extra>",
+                hovertemplate="%{x|%a %d %b}: " + text(cur) + " %{y:,.2f}<extra></extra>",
             )
         )
     _layout(fig, y_title="spend per day")
@@ -112,19 +120,19 @@ def spend_by_currency(daily: Sequence[dict[str, Any]], chart_id: str) -> str:
 def missed_heatmap(cells: Sequence[dict[str, Any]], chart_id: str) -> str:
     """Missed-call rate by local day of week × hour; cells without calls stay empty (null)."""
     z: list[list[float | None]] = [[None] * 24 for _ in range(7)]
-    text: list[list[str]] = [["no calls"] * 24 for _ in range(7)]
+    hover: list[list[str]] = [["no calls"] * 24 for _ in range(7)]
     for c in cells:
         d, h = int(c["day_of_week_local"]), int(c["hour_local"])
         calls, missed = int(c["calls"] or 0), int(c["missed_calls"] or 0)
         if calls:
             z[d][h] = missed / calls
-            text[d][h] = f"{missed:,} missed of {calls:,} calls ({missed / calls:.0%})"
+            hover[d][h] = f"{missed:,} missed of {calls:,} calls ({missed / calls:.0%})"
     fig = go.Figure(
         go.Heatmap(
             z=z,
             x=[f"{h:02d}:00" for h in range(24)],
             y=list(DAY_NAMES),
-            text=text,
+            text=hover,
             hovertemplate="%{y} %{x}: %{text}<extra></extra>",
             colorscale=[[0, "#f1f6fb"], [0.35, "#f3c39b"], [1, "#b3261e"]],
             zmin=0,
@@ -167,14 +175,14 @@ def mix_by_channel(rows: Sequence[dict[str, Any]], chart_id: str, label: str) ->
         counts = {r["channel"]: r["calls"] for r in rows if r["value"] == v}
         fig.add_trace(
             go.Bar(
-                y=[esc(ch) for ch in channels],
+                y=[text(ch) for ch in channels],
                 x=[counts.get(ch, 0) / totals[ch] for ch in channels],
                 customdata=[counts.get(ch, 0) for ch in channels],
                 orientation="h",
-                name=esc(v),
+                name=text(v),
                 marker_color=VALUE_COLOURS.get(v, PALETTE[i % len(PALETTE)]),
                 hovertemplate="%{y}: %{x:.0%} "
-                + esc(v)
+                + text(v)
                 + " (%{customdata:,} calls)<extra></extra>",
             )
         )
@@ -192,7 +200,7 @@ def pool_peaks(rows: Sequence[dict[str, Any]], chart_id: str, names: dict[str, s
     for i, (acct, pool) in enumerate(pools):
         pr = [r for r in rows if (r["account_id"], r["pool_id"]) == (acct, pool)]
         colour = PALETTE[i % len(PALETTE)]
-        name = esc(f"{names.get(acct, acct)} · {pool}")
+        name = text(f"{names.get(acct, acct)} · {pool}")
         fig.add_trace(
             go.Scatter(
                 x=[r["date_local"] for r in pr],

@@ -48,6 +48,8 @@ p.note { color:var(--muted); margin:4px 0 10px; font-size:13px; }
 .tile .line { margin-top:4px; }
 .tile .value { font-size:24px; font-weight:650; font-variant-numeric:tabular-nums; }
 .tile .line.multi .value { font-size:18px; }
+.tile .cur { font-size:11px; font-weight:600; color:var(--muted); border:1px solid var(--line);
+  border-radius:4px; padding:0 4px; margin-right:6px; vertical-align:3px; }
 .change { display:block; font-size:12px; font-variant-numeric:tabular-nums; }
 .change.good { color:var(--good); } .change.bad { color:var(--bad); }
 .change.flat { color:var(--muted); }

@@ -11,6 +11,8 @@ import argparse
 import tempfile
 from pathlib import Path
 
+from playwright.sync_api import Browser
+
 from dashboards.browser import chromium
 from dashboards.build import build_dashboards
 from dashboards.sample import build_sample_warehouse
@@ -18,11 +20,18 @@ from dashboards.sample import build_sample_warehouse
 VIEWPORT = {"width": 1366, "height": 900}
 
 
-def screenshot(index: Path, png: Path, *, full_page: bool = False) -> Path:
-    """Capture `index` (an HTML file) into `png` once its charts have rendered."""
+def screenshot(
+    index: Path, png: Path, *, full_page: bool = False, browser: Browser | None = None
+) -> Path:
+    """Capture `index` (an HTML file) into `png` once its charts have rendered, in `browser`
+    or in a Chromium started for the purpose."""
     png.parent.mkdir(parents=True, exist_ok=True)
-    with chromium() as browser:
-        page = browser.new_page(viewport=VIEWPORT, device_scale_factor=1)
+    if browser is None:
+        with chromium() as own:
+            return screenshot(index, png, full_page=full_page, browser=own)
+    context = browser.new_context(viewport=VIEWPORT, device_scale_factor=1)
+    try:
+        page = context.new_page()
         page.goto(index.resolve().as_uri())
         page.wait_for_load_state("load")
         # Plotly draws after load; wait until every chart has its SVG.
@@ -34,6 +43,8 @@ def screenshot(index: Path, png: Path, *, full_page: bool = False) -> Path:
         # as the page grows); give that resize its debounce time.
         page.wait_for_timeout(600)
         page.screenshot(path=str(png), full_page=full_page)
+    finally:
+        context.close()
     return png
 
 
