@@ -352,7 +352,8 @@ final as (
            $now::timestamptz as attributed_at
     from calls c
     left join tn on tn.call_id = c.call_id
-    left join candidates m on m.call_id = c.call_id and tn.number_kind = 'pool'
+    -- (candidates exist for pool calls only; a non-equi term here would force a nested loop)
+    left join candidates m on m.call_id = c.call_id
     left join attribution.sessions s
       on s.account_id = c.account_id and s.session_id = m.session_id
     left join first_calls f on f.account_id = c.account_id and f.caller_key = c.caller_key
