@@ -6,6 +6,24 @@ import os
 os.environ.setdefault("DO_NOT_TRACK", "1")
 
 
+# --- landing (issue 3): a real local S3 server -------------------------------------------
+import pytest  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+    """A real SeaweedFS S3 server on 127.0.0.1 (free ports, data in a temp dir), started once
+    per session (per xdist worker) and stopped at the end. `.env()` gives the AWS variables;
+    `.stop()` / `.start()` restart it on the same ports and data (fault tests)."""
+    from ingest.s3server import S3Server
+
+    server = S3Server(tmp_path_factory.mktemp("seaweedfs")).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
 # --- simulator (issue 2): a small simulated landing zone and its ground truth -------------
 SMALL_LANDING_SEED = 7
 SMALL_LANDING_DAYS = 7
