@@ -78,7 +78,8 @@ def run_pipeline(
         exports_dir=settings.exports_dir,
         models_dir=settings.models_dir,
     )
-    resources = build_resources(settings_resource)
+    # The domains' own resources (e.g. dbt) plus settings/warehouse bound to this run's settings.
+    resources = {**(defs.resources or {}), **build_resources(settings_resource)}
     all_assets = list(defs.assets or []) + list(defs.asset_checks or [])
     instance = instance or dg.DagsterInstance.ephemeral()
     summary = RunSummary()

@@ -20,7 +20,8 @@ def days_with_recordings(settings: Settings) -> list[str]:
 
     if not Path(settings.warehouse_path).exists():
         return []
-    con = connect(settings.warehouse_path, read_only=True)
+    # Not read-only: pending_recordings creates the (empty) transcript tables on first use.
+    con = connect(settings.warehouse_path)
     try:
         return pending_days(con)
     finally:
