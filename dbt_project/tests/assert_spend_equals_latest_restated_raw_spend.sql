@@ -2,12 +2,13 @@
 -- counted once), per account, day, platform and currency. Recomputed here from the append-only
 -- raw table on its own, not from raw.ad_spend_current, so a wrong view would show up too.
 -- Keyword mart: Google/Microsoft keyword rows; channel mart: all platforms (offline excluded).
-{% set raw_ad_spend = api.Relation.create(schema='raw', identifier='ad_spend') %}
+-- raw.ad_spend is named directly: it is not a dbt source, because its Dagster asset key
+-- (raw/ad_spend) is already the one of source raw.ad_spend_current.
 with
 
 raw_spend as (
 
-    select * from {{ raw_ad_spend }}
+    select * from raw.ad_spend
 
 ),
 
@@ -25,10 +26,11 @@ latest as (
         end as spend
     from raw_spend
     qualify
-        row_number() over (
-            partition by platform, date, ad_account_id, campaign_id, ad_group_id, keyword_id
-            order by _arrival_date desc, _file_key desc, _row_number desc
-        )
+        row_number()
+            over (
+                partition by platform, date, ad_account_id, campaign_id, ad_group_id, keyword_id
+                order by _arrival_date desc, _file_key desc, _row_number desc
+            )
         = 1
 
 ),

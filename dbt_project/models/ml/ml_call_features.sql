@@ -74,7 +74,7 @@ final as (
         calls.is_qualified,
         labels.label_converted_30d,
         calls.ended_at + to_days({{ var('label_window_days') }}) <= data_horizon.horizon_at
-        as label_window_complete
+            as label_window_complete
     from calls
     inner join labels on calls.call_id = labels.call_id
     cross join data_horizon

@@ -19,13 +19,14 @@ call_events as (
 ),
 
 {% if is_incremental() %}
-changed_calls as (
+    changed_calls as (
 
-    select distinct call_id
-    from call_events
-    where load_id > (select coalesce(max(max_load_id), -1) from {{ this }})
+        select distinct call_id
+        from call_events
+        where
+            load_id > (select coalesce(max(this.max_load_id), -1) from {{ this }} as this)
 
-),
+    ),
 
 {% endif %}
 events_in_scope as (

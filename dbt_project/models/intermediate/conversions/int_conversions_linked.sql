@@ -47,7 +47,7 @@ by_caller_key as (
         on
             conversion_caller_keys.caller_key = calls.caller_key
             and conversions.account_id = calls.account_id
-            and calls.started_at <= conversions.converted_at
+            and conversions.converted_at >= calls.started_at
             and calls.started_at
             >= conversions.converted_at
             - to_days({{ var('conversion_link_window_days') }})

@@ -75,28 +75,35 @@ segments as (
 
 ),
 
-segment_days as (
+segment_day_starts as (
 
     -- a segment that crosses local midnight counts on each day it covers
     select
-        segments.account_id,
-        segments.pool_id,
-        segments.level,
-        cast(day_start.day_start as date) as date_local,
-        greatest(segments.segment_start, day_start.day_start) as part_start,
-        least(segments.segment_end, day_start.day_start + interval 1 day) as part_end
+        account_id,
+        pool_id,
+        level,
+        segment_start,
+        segment_end,
+        unnest(
+            range(
+                cast(cast(segment_start as date) as timestamp), segment_end, interval 1 day
+            )
+        ) as day_start
     from segments
-    cross join lateral (
-        select
-            unnest(
-                range(
-                    cast(cast(segments.segment_start as date) as timestamp),
-                    segments.segment_end,
-                    interval 1 day
-                )
-            ) as day_start
-    ) as day_start
-    where segments.segment_end is not null
+    where segment_end is not null
+
+),
+
+segment_days as (
+
+    select
+        account_id,
+        pool_id,
+        level,
+        cast(day_start as date) as date_local,
+        greatest(segment_start, day_start) as part_start,
+        least(segment_end, day_start + interval 1 day) as part_end
+    from segment_day_starts
 
 ),
 

@@ -19,7 +19,7 @@ final as (
         assignments.account_id,
         assignments.pool_id,
         cast({{ to_local('assignments.assigned_at', 'accounts.timezone') }} as date)
-        as date_local,
+            as date_local,
         count(distinct assignments.session_id) as sessions,
         count(*) as assignments
     from assignments

@@ -48,24 +48,28 @@ months as (
 
 ),
 
+month_days as (
+
+    select
+        *,
+        unnest(range(days_in_month)) as day_index
+    from months
+
+),
+
 days as (
 
     select
-        months.account_id,
-        months.channel,
-        months.source,
-        months.campaign,
-        months.spend_month,
-        cast(months.spend_month + to_days(cast(day_index.day_index as integer)) as date)
-        as date_local,
-        months.cost_cents // months.days_in_month
-        + case
-            when day_index.day_index < months.cost_cents % months.days_in_month then 1 else 0
-        end as spend_cents
-    from months
-    cross join lateral (
-        select unnest(range(months.days_in_month)) as day_index
-    ) as day_index
+        account_id,
+        channel,
+        source,
+        campaign,
+        spend_month,
+        cast(spend_month + to_days(cast(day_index as integer)) as date) as date_local,
+        -- whole cents per day; the first (cents mod days) days carry the leftover cents
+        cost_cents // days_in_month
+        + case when day_index < cost_cents % days_in_month then 1 else 0 end as spend_cents
+    from month_days
 
 ),
 

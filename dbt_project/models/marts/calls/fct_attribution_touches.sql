@@ -36,8 +36,9 @@ calls_in_scope as (
     select * from call_attribution
     {% if is_incremental() %}
         where
-            call_attribution.attributed_at > (select max(this._attributed_at) from {{ this }} as this)
-            or call_attribution.started_at
+            attributed_at
+            > (select max(this._attributed_at) from {{ this }} as this)
+            or started_at
             >= (
                 select max(this.call_started_at) - to_days({{ var('incremental_lookback_days') }})
                 from {{ this }} as this

@@ -39,53 +39,53 @@ scores as (
 ),
 
 {% if is_incremental() %}
-watermarks as (
+    watermarks as (
 
-    select
-        max(_events_load_id) as events_load_id,
-        max(_attributed_at) as attributed_at,
-        max(_conversions_load_id) as conversions_load_id,
-        max(_transcribed_at) as transcribed_at,
-        max(_scored_at) as scored_at,
-        max(started_at) - to_days({{ var('incremental_lookback_days') }}) as lookback_start
-    from {{ this }}
+        select
+            max(_events_load_id) as events_load_id,
+            max(_attributed_at) as attributed_at,
+            max(_conversions_load_id) as conversions_load_id,
+            max(_transcribed_at) as transcribed_at,
+            max(_scored_at) as scored_at,
+            max(started_at) - to_days({{ var('incremental_lookback_days') }}) as lookback_start
+        from {{ this }}
 
-),
+    ),
 
-changed_calls as (
+    changed_calls as (
 
-    select calls.call_id
-    from calls, watermarks
-    where
-        calls.max_load_id > watermarks.events_load_id
-        or calls.attributed_at > watermarks.attributed_at
-        or calls.started_at >= watermarks.lookback_start
-        or watermarks.events_load_id is null
-    union
-    select conversions.call_id
-    from conversions, watermarks
-    where
-        conversions.max_load_id > watermarks.conversions_load_id
-        or watermarks.conversions_load_id is null
-    union
-    select transcripts.call_id
-    from transcripts, watermarks
-    where
-        transcripts.transcribed_at > watermarks.transcribed_at
-        or watermarks.transcribed_at is null
-    union
-    select scores.call_id
-    from scores, watermarks
-    where scores.scored_at > watermarks.scored_at or watermarks.scored_at is null
+        select calls.call_id
+        from calls, watermarks
+        where
+            calls.max_load_id > watermarks.events_load_id
+            or calls.attributed_at > watermarks.attributed_at
+            or calls.started_at >= watermarks.lookback_start
+            or watermarks.events_load_id is null
+        union
+        select conversions.call_id
+        from conversions, watermarks
+        where
+            conversions.max_load_id > watermarks.conversions_load_id
+            or watermarks.conversions_load_id is null
+        union
+        select transcripts.call_id
+        from transcripts, watermarks
+        where
+            transcripts.transcribed_at > watermarks.transcribed_at
+            or watermarks.transcribed_at is null
+        union
+        select scores.call_id
+        from scores, watermarks
+        where scores.scored_at > watermarks.scored_at or watermarks.scored_at is null
 
-),
+    ),
 
 {% endif %}
 calls_in_scope as (
 
     select * from calls
     {% if is_incremental() %}
-        where calls.call_id in (select changed_calls.call_id from changed_calls)
+        where call_id in (select changed_calls.call_id from changed_calls)
     {% endif %}
 
 ),

@@ -35,7 +35,7 @@ sessions_in_scope as (
     select * from sessions
     {% if is_incremental() %}
         where
-            sessions.last_beacon_at
+            last_beacon_at
             >= (
                 select max(this.last_beacon_at) - to_days({{ var('incremental_lookback_days') }})
                 from {{ this }} as this

@@ -174,7 +174,7 @@ final as (
             'date_local', 'account_id', 'platform', 'campaign_id', 'campaign', 'ad_group_id',
             'ad_group', 'keyword_id', 'keyword', 'match_type', 'currency'
         ]) }}
-        as keyword_performance_id,
+            as keyword_performance_id,
         date_local,
         account_id,
         platform,

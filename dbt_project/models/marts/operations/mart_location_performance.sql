@@ -33,7 +33,7 @@ final as (
 
     select
         {{ surrogate_key(['date_local', 'account_id', 'location_id', 'currency']) }}
-        as location_performance_id,
+            as location_performance_id,
         date_local,
         account_id,
         location_id,

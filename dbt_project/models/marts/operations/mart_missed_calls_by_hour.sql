@@ -15,15 +15,27 @@ accounts as (
 
 ),
 
+days_of_week as (
+
+    select unnest(range(7)) as day_of_week_local
+
+),
+
+hours_of_day as (
+
+    select unnest(range(24)) as hour_local
+
+),
+
 grid as (
 
     select
         accounts.account_id,
-        day_of_week.day_of_week_local,
-        hour_of_day.hour_local
+        days_of_week.day_of_week_local,
+        hours_of_day.hour_local
     from accounts
-    cross join (select unnest(range(7)) as day_of_week_local) as day_of_week
-    cross join (select unnest(range(24)) as hour_of_day_local) as hour_of_day (hour_local)
+    cross join days_of_week
+    cross join hours_of_day
 
 ),
 

@@ -138,7 +138,7 @@ level_stats as (
         cumulative.pool_id,
         cumulative.date_local,
         max(cumulative.level) filter (where cumulative.seconds_at_level > 0)
-        as peak_concurrent_sessions,
+            as peak_concurrent_sessions,
         min(cumulative.level) filter (
             where cumulative.seconds_at_or_below >= {{ var('pool_size_quantile') }} * 86400
         ) as quantile_concurrent_sessions
@@ -169,7 +169,7 @@ final as (
 
     select
         {{ surrogate_key(['pool_days.date_local', 'pool_days.account_id', 'pool_days.pool_id']) }}
-        as pool_health_id,
+            as pool_health_id,
         pool_days.date_local,
         pool_days.account_id,
         pool_days.pool_id,
@@ -181,7 +181,7 @@ final as (
         coalesce(pool_calls.ambiguous_calls, 0) as ambiguous_calls,
         coalesce(pool_calls.unattributed_calls, 0) as unattributed_calls,
         greatest(coalesce(level_stats.quantile_concurrent_sessions, 0), 1)
-        as recommended_pool_size
+            as recommended_pool_size
     from pool_days
     left join pool_sizes
         on
