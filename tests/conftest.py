@@ -48,3 +48,16 @@ def simulation_truth(small_landing):  # noqa: ANN001, ANN201
     from ingest.simulate import read_truth
 
     return read_truth(small_landing)
+
+
+# --- landing (issue 3): the small simulated landing zone, ingested -----------------------
+@pytest.fixture(scope="session")
+def loaded_warehouse(small_landing, tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN001, ANN201
+    """Path to a DuckDB warehouse with `small_landing` ingested into raw.* / quarantine.*
+    (`ingest.load.load_landing`), built once per session (per xdist worker). Read-only: copy
+    the file before writing to it."""
+    from ingest.load import load_landing
+
+    path = tmp_path_factory.mktemp("loaded_warehouse") / "warehouse.duckdb"
+    load_landing(path, small_landing)
+    return path
