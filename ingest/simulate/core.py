@@ -305,6 +305,13 @@ def _template_arrays(sim: AccountSim) -> dict[str, pa.Array]:
 
 
 def _session_strings(sim: AccountSim, res: dict[str, Any]) -> dict[str, pa.Array]:
+    """Per-session string columns (ids, landing URL, click ids, ...), built once per day."""
+    if "strings" not in res:
+        res["strings"] = _build_session_strings(sim, res)
+    return res["strings"]
+
+
+def _build_session_strings(sim: AccountSim, res: dict[str, Any]) -> dict[str, pa.Array]:
     s = res["sessions"]
     a = sim.idx
     tarr = _template_arrays(sim)

@@ -219,12 +219,15 @@ class MessInjector:
         type_col: str = "event_type",
     ) -> pa.Table | None:
         rows: list[Row] = []
-        types = table[type_col].to_numpy(zero_copy_only=False)
         for code, etype, mutate in kinds:
             k = self._count(table.num_rows, self.rates.bad_row_rate, first)
             if k == 0:
                 continue
-            candidates = np.flatnonzero(types == etype) if etype else np.arange(len(types))
+            if etype:
+                match = pc.fill_null(pc.equal(table[type_col], etype), False)
+                candidates = np.flatnonzero(match.to_numpy(zero_copy_only=False))
+            else:
+                candidates = np.arange(table.num_rows)
             if len(candidates) == 0:
                 continue
             for i in self.rng.choice(candidates, size=k, replace=True):

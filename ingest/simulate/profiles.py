@@ -35,7 +35,7 @@ SCALES: dict[str, Scale] = {
     "medium": Scale("medium", 5, 500.0, 1.0, 2.5, 0.5, recording_cap=120),
     # benchmarks: a month is >= 10M beacons and >= 1M calls. A busier business than the demo's
     # (calls per session are boosted so a month reaches a million calls); recordings off.
-    "large": Scale("large", 5, 20000.0, 4.0, 1000.0, 20.0, recording_cap=0),
+    "large": Scale("large", 5, 23000.0, 5.0, 2000.0, 20.0, recording_cap=0),
 }
 
 
