@@ -200,6 +200,8 @@ def render_tiles(tiles: list[list[Tile]], period: Period) -> str:
             cur = f' data-currency="{esc(t.currency)}"' if t.currency else ""
             raw = "" if t.value is None else repr(float(t.value))
             before = fmt_value(kpi.kind, t.previous, t.currency)
+            # The line already names its currency; "was" repeats only the number.
+            was = fmt_value(kpi.kind, t.previous, None)
             # Money shows its currency in the number; a ratio of money (ROAS) gets a tag.
             tag = (
                 f'<span class="cur">{esc(t.currency)}</span>'
@@ -212,7 +214,7 @@ def render_tiles(tiles: list[list[Tile]], period: Period) -> str:
                 f"{esc(fmt_value(kpi.kind, t.value, t.currency))}</span>"
                 f'<span class="change {change_tone(kpi.better, t.delta)}"'
                 f' title="previous {prev.days} days: {esc(before)}">'
-                f"{esc(fmt_change(kpi.kind, t.delta))} vs prev. {prev.days} d · was {esc(before)}"
+                f"{esc(fmt_change(kpi.kind, t.delta))} vs prev. {prev.days} d · was {esc(was)}"
                 "</span></div>"
             )
         html_tiles.append(
@@ -286,7 +288,7 @@ def _channels(con: duckdb.DuckDBPyConnection, period: Period, account_id: str | 
         else ""
     )
     return (
-        f"<h2>Channels</h2>{_period_note(period)}"
+        f"<h2>Channels</h2>{_period_note(period) if account_id is None else ''}"
         '<p class="note">Money is in each row\'s currency and never added across currencies. '
         "Click a column to sort.</p>"
         f'<div class="card">{table((Column("Channel", "channel"), *PERFORMANCE_COLUMNS), by_channel, label="channels")}</div>'  # noqa: E501
@@ -378,10 +380,10 @@ def _callers(con: duckdb.DuckDBPyConnection, period: Period, account_id: str | N
         Column("Repeat", "repeat", "count"),
         Column("Unknown caller", "unknown", "count"),
         Column("First-time share", "first_time_share", "rate"),
-        Column("Repeat share of known callers", "repeat_share", "rate"),
+        Column("Repeat (of known)", "repeat_share", "rate"),
     )
     out = [
-        f"<h2>First-time vs repeat callers</h2>{_period_note(period)}"
+        f"<h2>First-time vs repeat callers</h2>{_period_note(period) if account_id is None else ''}"
         '<p class="note">First-time: no earlier call from the same caller to the account. '
         "Unknown: caller id blocked.</p>"
         '<div class="grid2">'
@@ -449,7 +451,7 @@ def _pools(
     daily = queries.pool_daily(con, period, account_id)
     suffix = "" if account_id is None else "-acct"
     return (
-        f"<h2>Pool health</h2>{_period_note(period)}"
+        f"<h2>Pool health</h2>{_period_note(period) if account_id is None else ''}"
         '<p class="note">While a pool is exhausted, visitors see the default number and their '
         "calls cannot be attributed. Recommended size: the marts' recommendation on the last "
         "day (peak concurrent sessions plus headroom).</p>"

@@ -187,7 +187,12 @@ def mix_by_channel(rows: Sequence[dict[str, Any]], chart_id: str, label: str) ->
             )
         )
     fig.update_layout(barmode="stack")
-    _layout(fig, height=max(220, 60 + 34 * len(channels)), x_title="share of transcribed calls")
+    _layout(fig, height=max(240, 90 + 34 * len(channels)), x_title="share of transcribed calls")
+    # Legend above the bars: below, it would collide with the axis title.
+    fig.update_layout(
+        legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
+        margin={"t": 48},
+    )
     fig.update_xaxes(tickformat=".0%", range=[0, 1])
     fig.update_yaxes(rangemode="normal", autorange="reversed")
     return to_div(fig, chart_id, label)

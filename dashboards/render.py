@@ -39,7 +39,8 @@ h2:first-child { margin-top:4px; }
 p.note { color:var(--muted); margin:4px 0 10px; font-size:13px; }
 .crumbs { font-size:13px; margin:0 0 10px; color:var(--muted); }
 .crumbs a { color:var(--accent); }
-.tiles { display:grid; grid-template-columns:repeat(auto-fill, minmax(215px, 1fr)); gap:12px; }
+.tiles { display:grid; grid-template-columns:repeat(auto-fill, minmax(215px, 1fr)); gap:12px;
+  margin-bottom:14px; }
 .tile { background:var(--card); border:1px solid var(--line); border-radius:10px;
   padding:12px 14px; break-inside:avoid; }
 .tile .label { font-size:12px; text-transform:uppercase; letter-spacing:.04em;
@@ -71,7 +72,7 @@ th button:focus-visible { outline:2px solid var(--accent); }
 th[aria-sort="ascending"] button::after { content:" ▲"; }
 th[aria-sort="descending"] button::after { content:" ▼"; }
 td.null { color:var(--muted); }
-td.name { max-width:360px; overflow-wrap:anywhere; }
+td.name { min-width:7em; max-width:360px; overflow-wrap:break-word; }
 .badge { display:inline-block; padding:1px 7px; border-radius:9px; font-size:12px; }
 .badge.bad { background:#fde8e6; color:var(--bad); } .badge.good { background:#e3f4ea;
   color:var(--good); }

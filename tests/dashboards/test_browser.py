@@ -18,7 +18,7 @@ import pytest
 from playwright.sync_api import Browser, Page
 
 from dashboards.browser import chromium
-from dashboards.screenshot import screenshot
+from dashboards.screenshot import VIEWPORT, screenshot
 
 pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("dashboards_site")]
 
@@ -287,4 +287,4 @@ def test_screenshot_script_writes_a_png(
     assert data.startswith(b"\x89PNG")
     width = int.from_bytes(data[16:20], "big")
     height = int.from_bytes(data[20:24], "big")
-    assert (width, height) == (1366, 900)
+    assert (width, height) == (VIEWPORT["width"], VIEWPORT["height"])
