@@ -4,7 +4,9 @@ What is found, and replaced by a typed placeholder:
 
 - `[CARD_NUMBER]`: a run of 13-19 digits that passes Luhn; or, with a card word ("card", "visa",
   ...) in the 12 words before it, any run of 12+ digits (the recognizer drops or doubles a digit,
-  which breaks Luhn: for card data recall beats precision).
+  which breaks Luhn: for card data recall beats precision); or any group of 4+ digits within 30
+  words after a card word (a card the recognizer broke into pieces), unless an expiry or CVV
+  word precedes it.
 - `[CVV]` / `[EXPIRY]`: within 25 words after a card, the number said after "security code",
   "cvv", "code on the back" (CVV) or "expiry", "expires", "expiration" (EXPIRY); any other
   3-4 digit number there is taken as one of them (EXPIRY when it reads as month + year).
@@ -184,12 +186,24 @@ def find_pii(text: str) -> list[Span]:
         spans.append(Span(m.start(), m.end(), EMAIL))
     toks = _tokens(text)
     runs = _digit_runs(text, toks)
+    card_words = _card_word_positions(toks)
     card_ends: list[int] = []  # token index after which CVV/expiry may follow
     for run in runs:
         n = len(run.digits)
         start, end = toks[run.first].start, toks[run.last].end
         context = _words_before(toks, run.first, 12)
+        near = _words_before(toks, run.first, 5)
+        after_card_word = any(0 < run.first - p <= 30 for p in card_words)
         if (13 <= n <= 19 and luhn_valid(run.digits)) or (n >= 12 and context & _CARD_CONTEXT):
+            kind = CARD
+        elif (
+            n >= 4
+            and after_card_word
+            and not near & (_EXPIRY_CONTEXT | _CVV_CONTEXT)
+            and not (n == 4 and 1 <= int(run.digits[:2]) <= 12)  # MMYY: left to the expiry rule
+        ):
+            # Pieces of a card the recognizer broke up ("222-3 ... 3122 ... 3222"): any group
+            # of 4+ digits soon after "card" is treated as card digits.
             kind = CARD
         elif n >= 13 and any(luhn_valid(run.digits[a:b]) for a, b in _windows(n)):
             kind = CARD  # card followed by CVV/expiry said in one breath
@@ -206,6 +220,17 @@ def find_pii(text: str) -> list[Span]:
         spans.append(Span(m.start(), m.end(), PHONE))
     spans.extend(_after_card(text, toks, card_ends))
     return _merge(spans)
+
+
+def _card_word_positions(toks: list[_Tok]) -> list[int]:
+    """Token indexes of card words; "car number" counts (phone audio loses the final d)."""
+    out = []
+    for i, t in enumerate(toks):
+        low = t.text.lower()
+        nxt = toks[i + 1].text.lower() if i + 1 < len(toks) else ""
+        if low in _CARD_CONTEXT - {"account"} or (low in ("car", "cards") and nxt == "number"):
+            out.append(i)
+    return out
 
 
 def _windows(n: int) -> list[tuple[int, int]]:

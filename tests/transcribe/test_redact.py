@@ -41,6 +41,12 @@ from transcribe.redact import (
             "My card is 5105 1051 0510 5100, the code on the back is 456.",
             "My card is [CARD_NUMBER], the code on the back is [CVV].",
         ),
+        # Whisper broke the card up and heard "card" as "car": the pieces still go.
+        (
+            "My car number is 222-3. Nero-Nero-3122-Nero-Nero-3222. The code is 123.",
+            "My car number is [CARD_NUMBER]. Nero-Nero-[CARD_NUMBER]-Nero-Nero-[CARD_NUMBER]. "
+            "The code is [CVV].",
+        ),
         # SSN by shape, and by context said as words.
         ("my social is 123-45-6789", "my social is [SSN]"),
         ("social security one two three four five six seven eight nine", "social security [SSN]"),
