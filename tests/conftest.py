@@ -61,3 +61,25 @@ def loaded_warehouse(small_landing, tmp_path_factory: pytest.TempPathFactory):  
     path = tmp_path_factory.mktemp("loaded_warehouse") / "warehouse.duckdb"
     load_landing(path, small_landing)
     return path
+
+
+# --- attribution (issue 4): the small simulated landing zone, ingested and attributed -----
+ATTRIBUTION_TEST_SECRET = "attribution-test-secret"
+
+
+@pytest.fixture(scope="session")
+def attributed_warehouse(loaded_warehouse, tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN001, ANN201
+    """Path to a copy of `loaded_warehouse` with the attribution tables built
+    (`run_attribution`, caller keys under ATTRIBUTION_TEST_SECRET), once per session (per xdist
+    worker). Read-only: copy the file before writing to it."""
+    import shutil
+
+    import duckdb
+
+    from pipelines.attribution.engine import run_attribution
+
+    path = tmp_path_factory.mktemp("attributed_warehouse") / "warehouse.duckdb"
+    shutil.copy(loaded_warehouse, path)
+    with duckdb.connect(str(path)) as con:
+        run_attribution(con, ATTRIBUTION_TEST_SECRET)
+    return path
