@@ -1,0 +1,123 @@
+"""Transcription throughput: calltrack's configuration vs faster-whisper's defaults.
+
+Same model files (Whisper base, assembled from the PyPI packages), same clips (the clip
+library), same run. Each configuration runs in its own subprocess so peak RSS is its own.
+
+- calltrack: `transcribe.transcriber.Transcriber` as the pipeline runs it (int8, greedy, Silero
+  VAD, no conditioning on previous text, dual-channel split, redaction and analysis included).
+- defaults: `WhisperModel(path)` and `model.transcribe(file)` with nothing changed (compute type
+  "default" = the model's own float type, default threads, beam 5, no VAD, no batching).
+
+WER is scored on redacted text on both sides (the defaults' output is redacted with the same
+redactor first), after the same normalisation the tests use.
+
+    .venv/bin/python bench/bench_transcribe.py [--clips N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def _worker(config: str, n_clips: int, cache: str) -> dict:
+    from transcribe.cliplib import load_manifest
+    from transcribe.model import resolve_model
+    from transcribe.quality import wer
+    from transcribe.redact import redact_text
+
+    clips = load_manifest()[:n_clips]
+    spec = resolve_model("base", "cpu", "int8", cache)
+    refs, hyps = [], []
+    t_load = time.perf_counter()
+    if config == "calltrack":
+        from transcribe.transcriber import Transcriber
+
+        tr = Transcriber(spec)
+        tr.model  # noqa: B018 - load before timing, like the defaults below
+        load_s = time.perf_counter() - t_load
+        t0 = time.perf_counter()
+        for c in clips:
+            r = tr.transcribe(c.path.read_bytes(), c.file)
+            hyps.append(" ".join(s.text for s in r.segments))
+    else:
+        from faster_whisper import WhisperModel
+
+        model = WhisperModel(str(spec.path))  # every other argument at its default
+        load_s = time.perf_counter() - t_load
+        t0 = time.perf_counter()
+        for c in clips:
+            segments, _ = model.transcribe(str(c.path))
+            hyps.append(redact_text(" ".join(s.text.strip() for s in segments))[0])
+    wall = time.perf_counter() - t0
+    refs = [redact_text(c.reference_text)[0] for c in clips]
+    audio = sum(c.seconds for c in clips)
+    return {
+        "config": config,
+        "clips": len(clips),
+        "audio_s": audio,
+        "wall_s": wall,
+        "load_s": load_s,
+        "x_realtime": audio / wall,
+        "wer": wer(refs, hyps),
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--clips", type=int, default=24, help="first N clips of the library")
+    p.add_argument("--cache", default=str(ROOT / "data" / "cache" / "whisper"))
+    p.add_argument("--worker", choices=["calltrack", "defaults"], help=argparse.SUPPRESS)
+    args = p.parse_args()
+    if args.worker:
+        print(json.dumps(_worker(args.worker, args.clips, args.cache)))
+        return 0
+    from transcribe.model import ensure_packaged_model
+
+    ensure_packaged_model(args.cache)  # assembled once, outside both timings
+    rows = []
+    for config in ("calltrack", "defaults"):
+        out = subprocess.run(
+            [
+                sys.executable,
+                __file__,
+                "--worker",
+                config,
+                "--clips",
+                str(args.clips),
+                "--cache",
+                args.cache,
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    print(
+        f"{'config':<10} {'clips':>5} {'audio s':>8} {'wall s':>8} {'x realtime':>10} "
+        f"{'WER':>6} {'peak RSS MB':>11}"
+    )
+    for r in rows:
+        print(
+            f"{r['config']:<10} {r['clips']:>5} {r['audio_s']:>8.1f} {r['wall_s']:>8.1f} "
+            f"{r['x_realtime']:>10.1f} {r['wer']:>6.3f} {r['peak_rss_mb']:>11.0f}"
+        )
+    ours, base = rows
+    print(
+        f"throughput ratio calltrack/defaults: {ours['x_realtime'] / base['x_realtime']:.2f}x; "
+        f"WER difference: {100 * (ours['wer'] - base['wer']):+.1f} points"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

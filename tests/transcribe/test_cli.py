@@ -1,0 +1,26 @@
+"""`calltrack transcribe` through the real CLI parser (real model, one short clip)."""
+
+import json
+
+import pytest
+
+from pipelines.cli import build_parser
+from transcribe.cliplib import load_manifest
+
+pytestmark = pytest.mark.xdist_group("whisper")
+
+
+def test_transcribe_files_as_json(whisper_cache, monkeypatch, capsys, tmp_path) -> None:  # noqa: ANN001
+    monkeypatch.setenv("CALLTRACK_WHISPER_CACHE", str(whisper_cache))
+    monkeypatch.setenv("CALLTRACK_WHISPER_DEVICE", "cpu")
+    clip = next(c for c in load_manifest() if c.clip_id == "spam_03")
+    args = build_parser().parse_args(
+        ["transcribe", "--json", str(clip.path), str(tmp_path / "missing.wav")]
+    )
+    assert args.func(args) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[0].startswith("model: ") and "whisper-base/int8" in lines[0]
+    first, second = (json.loads(line) for line in lines[1:])
+    assert (first["status"], first["outcome"], first["language"]) == ("ok", "spam", "en")
+    assert first["segments"] and first["segments"][0]["speaker"] == "unknown"
+    assert (second["status"], second["reason"]) == ("failed", "missing_file")
