@@ -8,15 +8,18 @@ Plain DuckDB SQL driven from Python; no Dagster. Semantics are design.md's ("Sem
   of t (inclusive: a call exactly `timeout` after the last beacon still matches). The candidate
   with the latest such assignment wins (ties: the greater session_id, so reruns agree).
 
-How it is fast. "A beacon of s in [t - timeout, t]" holds exactly when t lies in one of s's
-*activity segments* [first, last + timeout], where a segment is a run of beacons with gaps
-<= timeout. So each assignment becomes a few closed *hold* intervals on its number (segment
-intersected with [assigned_at, next assignment of N in s)), and matching a call is an interval
-lookup. Interval joins are done as an equi-join on (account, number, hour bucket) plus a range
-filter: each hold is expanded into the buckets it covers (typically 1-2), so the join is a hash
-join with ~1 row per call instead of DuckDB's ASOF join (which cannot count overlapping
-candidates) or an inequality join (quadratic per number).
+How it is fast. Each assignment of N to s becomes a *hold envelope* [assigned_at, held_until]
+with held_until = min(last beacon of s + timeout, next assignment of N to s - 1us): every
+candidate's assignment envelope covers t. Matching a call is then an interval lookup done as an
+equi-join on (account, number, hour bucket) plus a range filter (each envelope is expanded into
+the 1-2 buckets it covers), so it is a hash join with ~1 row per call, rather than DuckDB's ASOF
+join (which returns one row, so it cannot count overlapping candidates) or an inequality join
+(quadratic per number). The few (call, session) pairs are then checked for "a beacon of s in
+[t - timeout, t]", which catches sessions with a gap longer than the timeout before the call.
+All time arithmetic is on integer epoch microseconds: timestamptz arithmetic goes through ICU
+calendars and is ~10x slower.
 
+`number_assignments` doubles as the hold index ([assigned_at, held_until] per assignment).
 Incremental runs keep a watermark of raw `_load_id` per feed in `attribution._state` and recompute
 only what new rows can change (see `run_attribution`); a change of reference data (accounts,
 tracking numbers), of the caller-key secret or of this engine's version rebuilds everything.
@@ -88,12 +91,6 @@ create table if not exists attribution.touches (
 create table if not exists attribution.conversion_caller_keys (
     event_id varchar, caller_key varchar
 );
--- Internal: hold envelopes per assignment (closed [hold_from_us, hold_to_us], epoch
--- microseconds: integer arithmetic is ~10x faster than timestamptz arithmetic).
-create table if not exists attribution._holds (
-    account_id varchar, session_id varchar, tracking_number varchar, assigned_us bigint,
-    hold_from_us bigint, hold_to_us bigint
-);
 create table if not exists attribution._state (key varchar primary key, value varchar);
 """
 
@@ -103,7 +100,6 @@ OUTPUT_TABLES = (
     "call_attribution",
     "touches",
     "conversion_caller_keys",
-    "_holds",
 )
 
 
@@ -291,7 +287,12 @@ hold_buckets as (
     select h.account_id, h.tracking_number, h.session_id, h.assigned_us, h.hold_from_us,
            h.hold_to_us,
            unnest(range(h.hold_from_us // $bucket_us, h.hold_to_us // $bucket_us + 1)) as bucket
-    from attribution._holds h
+    from (
+        -- number_assignments is the hold index: [assigned_at, held_until] per assignment
+        select account_id, tracking_number, session_id, epoch_us(assigned_at) as assigned_us,
+               epoch_us(assigned_at) as hold_from_us, epoch_us(held_until) as hold_to_us
+        from attribution.number_assignments
+    ) h
     semi join (select distinct account_id, tracking_number from pool_calls) p
       using (account_id, tracking_number)
 ),
@@ -566,7 +567,7 @@ def _run(con: duckdb.DuckDBPyConnection, secret: str, full: bool, clock: _Clock)
         if mode == "incremental":
             _affected_calls_after_sessions(con, old)
             calls = "(select e.* from raw.call_events e semi join ct_aff_calls using (call_id))"
-            for t in ("sessions", "number_assignments", "_holds"):
+            for t in ("sessions", "number_assignments"):
                 con.execute(
                     f"delete from attribution.{t} x using ct_aff_sessions a "
                     "where x.account_id = a.account_id and x.session_id = a.session_id"
@@ -574,10 +575,6 @@ def _run(con: duckdb.DuckDBPyConnection, secret: str, full: bool, clock: _Clock)
         con.execute(
             "insert into attribution.sessions by name select * exclude (timeout_us) "
             "from ct_new_sessions"
-        )
-        con.execute(
-            "insert into attribution._holds by name select account_id, session_id, "
-            "tracking_number, assigned_us, hold_from_us, hold_to_us from ct_new_holds"
         )
         con.execute(
             "insert into attribution.number_assignments by name "
@@ -704,8 +701,10 @@ def _affected_calls_after_sessions(con: duckdb.DuckDBPyConnection, old: dict[str
     con.execute(
         """
         create or replace temp table ct_ranges as
-        select h.account_id, h.tracking_number, h.hold_from_us, h.hold_to_us
-        from attribution._holds h semi join ct_aff_sessions using (account_id, session_id)
+        select h.account_id, h.tracking_number, epoch_us(h.assigned_at) as hold_from_us,
+               epoch_us(h.held_until) as hold_to_us
+        from attribution.number_assignments h
+        semi join ct_aff_sessions using (account_id, session_id)
         union all
         select account_id, tracking_number, hold_from_us, hold_to_us from ct_new_holds
         """
