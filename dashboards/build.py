@@ -322,7 +322,7 @@ def _overview(
         queries.channel_totals(con, period),
         queries.channel_totals(con, period.previous()),
     )
-    daily = queries.daily_channel(con)
+    daily = queries.daily_channel(con, period.end)
     rows = []
     for a in accounts:
         for r in queries.channel_totals(con, period, a.account_id):
@@ -474,7 +474,7 @@ def _account_page(
         queries.channel_totals(con, period, aid),
         queries.channel_totals(con, period.previous(), aid),
     )
-    daily = queries.daily_channel(con, aid)
+    daily = queries.daily_channel(con, period.end, aid)
     locs = with_ratios(queries.location_table(con, period, aid))
     for r in locs:
         r["location"] = r["location_id"] if r["location_id"] is not None else "(no location)"
@@ -523,7 +523,7 @@ def _location_page(
         queries.location_totals(con, period, aid, location_id),
         queries.location_totals(con, period.previous(), aid, location_id),
     )
-    daily = queries.daily_location(con, aid, location_id)
+    daily = queries.daily_location(con, period.end, aid, location_id)
     body = (
         f'<p class="crumbs"><a href="index.html">Overview</a> › '
         f'<a href="{esc(account_file)}">{esc(account.name)}</a> › location {esc(location_id)}'

@@ -87,9 +87,13 @@ def missing_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 def date_range(con: duckdb.DuckDBPyConnection) -> tuple[date, date] | None:
+    """First day of data and the latest day with calls. Spend alone does not extend the range:
+    offline spend is spread over whole months, so it reaches days that have not happened yet."""
     r = rows(
         con,
-        "select min(date_local) as lo, max(date_local) as hi from marts.mart_channel_performance",
+        """select min(date_local) as lo,
+                coalesce(max(date_local) filter (where calls > 0), max(date_local)) as hi
+            from marts.mart_channel_performance""",
     )[0]
     return None if r["lo"] is None else (r["lo"], r["hi"])
 
@@ -167,28 +171,30 @@ def location_table(con: duckdb.DuckDBPyConnection, period: Period, account_id: s
     )
 
 
-def daily_channel(con: duckdb.DuckDBPyConnection, account_id: str | None = None) -> list[Row]:
-    """Daily sums of every day of data (the trend shows the whole history)."""
+def daily_channel(
+    con: duckdb.DuckDBPyConnection, until: date, account_id: str | None = None
+) -> list[Row]:
+    """Daily sums of the whole history up to `until` (the trend shows it all)."""
     return rows(
         con,
         f"""select date_local, currency, {_sums(CHANNEL_SUMS)}
             from marts.mart_channel_performance
-            where ?::varchar is null or account_id = ?
+            where date_local <= ? and (?::varchar is null or account_id = ?)
             group by date_local, currency order by date_local, currency""",
-        [account_id, account_id],
+        [until, account_id, account_id],
     )
 
 
 def daily_location(
-    con: duckdb.DuckDBPyConnection, account_id: str, location_id: str | None
+    con: duckdb.DuckDBPyConnection, until: date, account_id: str, location_id: str | None
 ) -> list[Row]:
     return rows(
         con,
         f"""select date_local, currency, {_sums(LOCATION_SUMS)}
             from marts.mart_location_performance
-            where account_id = ? and location_id is not distinct from ?
+            where date_local <= ? and account_id = ? and location_id is not distinct from ?
             group by date_local, currency order by date_local""",
-        [account_id, location_id],
+        [until, account_id, location_id],
     )
 
 
