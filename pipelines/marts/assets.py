@@ -13,12 +13,15 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
 
-from models.tables import ensure_tables as ensure_ml_tables
 from pipelines.marts.google_ads_export import write_offline_conversions
-from pipelines.marts.project import dbt_env, manifest_path, patched_environ
+from pipelines.marts.project import (
+    dbt_env,
+    ensure_source_tables,
+    manifest_path,
+    patched_environ,
+)
 from pipelines.marts.translator import CalltrackDbtTranslator
 from pipelines.resources import CalltrackSettings, Warehouse
-from transcribe.tables import ensure_tables as ensure_transcript_tables
 
 FEATURES_SELECT = "+ml_call_features"
 EXPORT_KEY = dg.AssetKey(["exports", "google_ads_offline_conversions"])
@@ -37,8 +40,7 @@ def _build(
     # so the marts build with nulls in those columns. The connection is closed before dbt
     # starts: dbt opens the DuckDB file in its own process and needs the lock.
     with warehouse.connect() as con:
-        ensure_transcript_tables(con)
-        ensure_ml_tables(con)
+        ensure_source_tables(con)
     with patched_environ(dbt_env(s)):
         invocation = dbt.cli(["build"], context=context)
     yield from invocation.stream()

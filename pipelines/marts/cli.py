@@ -7,7 +7,12 @@ import os
 import shlex
 import subprocess
 
-from pipelines.marts.project import DBT_EXECUTABLE, DBT_PROJECT_DIR, dbt_env
+from pipelines.marts.project import (
+    DBT_EXECUTABLE,
+    DBT_PROJECT_DIR,
+    dbt_env,
+    ensure_source_tables,
+)
 from pipelines.settings import Settings
 
 
@@ -19,17 +24,14 @@ def run_dbt(args: list[str], settings: Settings) -> int:
     return subprocess.run(cmd, cwd=DBT_PROJECT_DIR, env=env, check=False).returncode
 
 
-def _ensure_source_tables(settings: Settings) -> None:
-    # The transcripts/ml sources exist (empty) before their producers first run; the
-    # connection is closed before dbt starts, which needs the file lock.
+def prepare_warehouse(settings: Settings) -> None:
+    """Create the transcripts/ml source tables (empty) if their producers never ran; the
+    connection is closed before dbt starts, which needs the file lock."""
     from ingest.warehouse import connect
-    from models.tables import ensure_tables as ensure_ml_tables
-    from transcribe.tables import ensure_tables as ensure_transcript_tables
 
     con = connect(settings.warehouse_path)
     try:
-        ensure_transcript_tables(con)
-        ensure_ml_tables(con)
+        ensure_source_tables(con)
     finally:
         con.close()
 
@@ -38,10 +40,10 @@ def cmd_dbt(args: argparse.Namespace) -> int:
     settings = Settings.from_env(warehouse_path=args.warehouse)
     if args.dbt_command == "docs":
         # docs generate introspects the warehouse; a fresh clone gets an empty one to document
-        _ensure_source_tables(settings)
+        prepare_warehouse(settings)
         return run_dbt(["docs", "generate"], settings)
     if args.dbt_command in ("build", "run"):
-        _ensure_source_tables(settings)
+        prepare_warehouse(settings)
     extra = ["--full-refresh"] if getattr(args, "full_refresh", False) else []
     return run_dbt([args.dbt_command, *extra, *shlex.split(args.dbt_args)], settings)
 

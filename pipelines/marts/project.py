@@ -16,9 +16,12 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
+import duckdb
 from dagster_dbt import DbtCliResource, DbtProject
 
+from models.tables import ensure_tables as ensure_ml_tables
 from pipelines.settings import Settings
+from transcribe.tables import ensure_tables as ensure_transcript_tables
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
@@ -93,3 +96,10 @@ def patched_environ(values: Mapping[str, str]) -> Iterator[None]:
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
+
+
+def ensure_source_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """The transcripts.* and ml.* sources exist (empty, documented schema) before their
+    producers first run, so the marts build with nulls in those columns."""
+    ensure_transcript_tables(con)
+    ensure_ml_tables(con)
