@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from scipy import sparse
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.compose import ColumnTransformer
@@ -45,7 +46,9 @@ def _preprocessor(features: FeatureSet, *, dense: bool, seed: int) -> ColumnTran
                 (
                     "num",
                     make_pipeline(
-                        SimpleImputer(strategy="median", add_indicator=True),
+                        SimpleImputer(
+                            strategy="median", add_indicator=True, keep_empty_features=True
+                        ),
                         FunctionTransformer(_signed_log1p),
                         StandardScaler(),
                     ),
@@ -65,7 +68,7 @@ def _preprocessor(features: FeatureSet, *, dense: bool, seed: int) -> ColumnTran
             )
         )
     for col in features.text:
-        tfidf = TfidfVectorizer(
+        tfidf = _SafeTfidf(
             max_features=features.text_max_features,
             ngram_range=(1, 2),
             min_df=3,
@@ -78,6 +81,47 @@ def _preprocessor(features: FeatureSet, *, dense: bool, seed: int) -> ColumnTran
         else:
             parts.append((f"txt_{col}", tfidf, f"txt__{col}"))
     return ColumnTransformer(parts, sparse_threshold=0.0 if dense else 1.0)
+
+
+class _SafeTfidf(TfidfVectorizer):
+    """TF-IDF that yields zero columns instead of failing when the training calls have no
+    usable words: a warehouse where nothing is transcribed yet (every text empty) must still
+    train on its other features."""
+
+    def fit(self, raw_documents: Any, y: Any = None) -> _SafeTfidf:
+        self.fit_transform(raw_documents, y)
+        return self
+
+    def fit_transform(self, raw_documents: Any, y: Any = None) -> Any:
+        try:
+            out = super().fit_transform(raw_documents, y)
+        except ValueError as exc:  # "empty vocabulary" / "no terms remain"
+            if "vocabulary" not in str(exc) and "no terms remain" not in str(exc):
+                raise
+            self.empty_ = True
+            return sparse.csr_matrix((len(raw_documents), 0))
+        self.empty_ = False
+        return out
+
+    def transform(self, raw_documents: Any) -> Any:
+        if self.empty_:
+            return sparse.csr_matrix((len(raw_documents), 0))
+        return super().transform(raw_documents)
+
+
+class _DropAllMissing(BaseEstimator):
+    """Drops columns that are missing in every training row (sentiment when nothing is
+    transcribed yet): HistGradientBoosting cannot bin a column without a single value."""
+
+    def fit(self, x: Any, y: Any = None) -> _DropAllMissing:
+        self.keep_ = ~np.all(np.isnan(np.asarray(x, dtype=float)), axis=0)
+        return self
+
+    def transform(self, x: Any) -> np.ndarray:
+        return np.asarray(x, dtype=float)[:, self.keep_]
+
+    def fit_transform(self, x: Any, y: Any = None) -> np.ndarray:
+        return self.fit(x, y).transform(x)
 
 
 class _SafeSVD(BaseEstimator):
@@ -163,6 +207,7 @@ def build_estimator(config: ModelConfig, *, calibrate: bool = True) -> BaseEstim
         model: BaseEstimator = Pipeline(
             [
                 ("features", _preprocessor(config.features, dense=True, seed=config.seed)),
+                ("drop_all_missing", _DropAllMissing()),
                 ("model", HistGradientBoostingClassifier(random_state=config.seed, **hp)),
             ]
         )

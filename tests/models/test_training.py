@@ -114,3 +114,19 @@ def test_cross_validation_scores_each_point_on_forward_folds(
     for r in results:
         assert r["folds"] == config.tune.folds
         assert 0.5 < r["score"] <= 1.0
+
+
+def test_trains_when_nothing_is_transcribed(features: pl.DataFrame, config) -> None:
+    # A warehouse before transcription ran: every text empty, sentiment and outcome missing.
+    # (TF-IDF finds no vocabulary; all-missing columns cannot be binned by the trees.)
+    bare = features.with_columns(
+        pl.lit(None, pl.String).alias("redacted_text"),
+        pl.lit(None, pl.List(pl.String)).alias("spotted_keywords"),
+        pl.lit(None, pl.String).alias("outcome"),
+        pl.lit(None, pl.Float64).alias("sentiment_caller"),
+        pl.lit("not_transcribed").alias("transcript_status"),
+    )
+    result = fit_and_evaluate(bare, config)
+    assert result.metrics["model"]["roc_auc"] > 0.6
+    scores = predict(result.estimator, bare, config.features)
+    assert len(scores) == len(bare) and np.isfinite(scores).all()
