@@ -259,6 +259,7 @@ def load_landing(
     con, owned = _connect(con_or_path)
     try:
         con.execute("SET TimeZone = 'UTC'")  # naive timestamps mean UTC (design.md "Types")
+        con.execute("SET enable_progress_bar = false")  # logs, not terminal bars
         ensure_tables(con)
         feeds = list(feeds) if feeds is not None else list(FEEDS)
         listed = landing.list_files(feeds, days)
@@ -347,7 +348,7 @@ def _stage_and_insert(
     types = ", ".join(f"{ident(f.name)} {duckdb_type(f.type)}" for f in feed.fields)
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _stage (
-          _seq BIGINT, _file_key VARCHAR, {types}, _row_number BIGINT,
+          _seq BIGINT, _file_key VARCHAR, {types}, _row_number BIGINT, _h UBIGINT,
           _reason_code VARCHAR, _reason_detail VARCHAR, _original_json VARCHAR)"""
     )
     results: list[FileResult] = []
@@ -379,7 +380,7 @@ def _stage_and_insert(
         r.missing_columns = plan.drift.missing_columns
         con.register("_src", table)
         sql = f"""INSERT INTO _stage
-            SELECT $base + _row_number, $key, {col_list}, _row_number,
+            SELECT $base + _row_number, $key, {col_list}, _row_number, {payload_hash(feed)},
                    _reason_code, _reason_detail, _original_json
             FROM ({plan.sql})"""
         values = {"base": base, "key": f.key, "arrival_date": arrival, "landing_root": root}
@@ -397,7 +398,7 @@ def _stage_and_insert(
         FROM _stage s
         WHERE _reason_code IS NULL
           AND NOT EXISTS (SELECT 1 FROM _not_accepted n WHERE n._seq = s._seq)
-        ORDER BY _seq""",
+        """,
         {"arrival": arrival, "loaded_at": loaded_at, "load_id": load_id},
     )
     payload_json = (
@@ -421,7 +422,7 @@ def _stage_and_insert(
           FROM _stage s JOIN _not_accepted n USING (_seq)
           WHERE n.status = 'conflicting_duplicate'
         )
-        ORDER BY _seq""",
+        """,
         {"arrival": arrival, "loaded_at": loaded_at, "load_id": load_id},
     )
     # Per-file counts straight from the staged rows: the ledger says what the tables hold.
@@ -469,6 +470,11 @@ def _stage_and_insert(
     return results
 
 
+def payload_hash(feed: Feed) -> str:
+    """SQL: 64-bit hash of a row's contract columns (same expression on stage and raw)."""
+    return "hash(" + ", ".join(ident(c) for c in feed.field_names) + ")"
+
+
 def _params(sql: str, values: dict[str, object]) -> dict[str, object]:
     """The named parameters `sql` uses (DuckDB rejects unused ones)."""
     return {k: v for k, v in values.items() if f"${k}" in sql}
@@ -477,8 +483,6 @@ def _params(sql: str, values: dict[str, object]) -> dict[str, object]:
 def _classify_duplicates(con: duckdb.DuckDBPyConnection, feed: Feed, arrival: dt.date) -> None:
     """Fill temp `_not_accepted(_seq, status, first_file_key, first_row_number)` with the
     staged valid rows that are duplicates or conflicting duplicates (see module docstring)."""
-    cols = feed.field_names
-    payload_hash = "hash(" + ", ".join(ident(c) for c in cols) + ")"
     keys = [ident(k) for k in feed.key]
     key_list = ", ".join(keys)
     if feed.kind == "event":
@@ -496,20 +500,23 @@ def _classify_duplicates(con: duckdb.DuckDBPyConnection, feed: Feed, arrival: dt
     sql = f"""
 CREATE OR REPLACE TEMP TABLE _not_accepted AS
 WITH batch AS (
-  SELECT {key_list}, _seq, _file_key, _row_number, {payload_hash} AS _h
+  SELECT {key_list}, _seq, _file_key, _row_number, _h
   FROM _stage WHERE _reason_code IS NULL
 ),
 cand AS (
   SELECT {key_list}, NULL::BIGINT AS _seq, _file_key, _row_number, _arrival_date,
-         {payload_hash} AS _h, 0 AS _new
+         {payload_hash(feed)} AS _h, 0 AS _new
   FROM raw.{feed.name} WHERE {existing_filter}
   UNION ALL
   SELECT {key_list}, _seq, _file_key, _row_number, $arrival, _h, 1 FROM batch
 ),
--- Most keys occur once: only keys seen more than once (in the batch and history) are ranked.
+-- Most keys occur once: only keys seen more than once (in the batch and history) are ranked
+-- (a hash aggregate over the key hash is much cheaper than partitioning every row).
+repeated AS (
+  SELECT hash({key_list}) AS _kh FROM cand GROUP BY 1 HAVING count(*) > 1
+),
 multi AS (
-  SELECT * FROM cand
-  QUALIFY count(*) OVER (PARTITION BY {key_list}) > 1
+  SELECT * FROM cand WHERE hash({key_list}) IN (SELECT _kh FROM repeated)
 ),
 ranked AS (
   SELECT *,
