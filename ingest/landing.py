@@ -80,7 +80,11 @@ class Landing(Protocol):
     uri: str
 
     def list_files(
-        self, feeds: Iterable[str] | None = None, days: Iterable[str] | None = None
+        self,
+        feeds: Iterable[str] | None = None,
+        days: Iterable[str] | None = None,
+        *,
+        checksums: bool = True,
     ) -> list[LandingFile]: ...
 
     def read_bytes(self, key: str) -> tuple[bytes, str]:
@@ -111,8 +115,13 @@ class LocalLanding:
                 yield path.relative_to(self.root).as_posix()
 
     def list_files(
-        self, feeds: Iterable[str] | None = None, days: Iterable[str] | None = None
+        self,
+        feeds: Iterable[str] | None = None,
+        days: Iterable[str] | None = None,
+        *,
+        checksums: bool = True,
     ) -> list[LandingFile]:
+        """Files of the landing zone; `checksums=False` skips reading them (checksum "")."""
         feeds = list(feeds) if feeds is not None else None
         days = list(days) if days is not None else None
         out = []
@@ -121,6 +130,9 @@ class LocalLanding:
             if parsed is None:
                 continue
             path = self.root / key
+            if not checksums:
+                out.append(LandingFile(key, parsed[0], parsed[1], path.stat().st_size, ""))
+                continue
             try:
                 data = path.read_bytes()
             except OSError as exc:
@@ -187,7 +199,11 @@ class S3Landing:
         return f"s3://{self.bucket}/{self._object_key(key)}"
 
     def list_files(
-        self, feeds: Iterable[str] | None = None, days: Iterable[str] | None = None
+        self,
+        feeds: Iterable[str] | None = None,
+        days: Iterable[str] | None = None,
+        *,
+        checksums: bool = True,  # ETags come with the listing: nothing to skip
     ) -> list[LandingFile]:
         feeds = list(feeds) if feeds is not None else None
         days = list(days) if days is not None else None
@@ -246,4 +262,4 @@ def open_landing(uri: str, settings: object | None = None, **s3_options: object)
 
 def arrival_days(landing: Landing, feeds: Iterable[str] | None = None) -> list[str]:
     """The `dt=` days present in the landing zone, sorted."""
-    return sorted({f.dt for f in landing.list_files(feeds)})
+    return sorted({f.dt for f in landing.list_files(feeds, checksums=False)})
