@@ -39,7 +39,7 @@ import pyarrow.parquet as pq
 
 from ingest.contract import ACCOUNT_DEFAULTS, FEEDS, Feed
 from ingest.landing import Landing, LandingFile, LocalLanding, open_landing
-from ingest.validate import ROW_NUMBER_COLUMN, duckdb_type, ident, lit, validation_plan
+from ingest.validate import ROW_NUMBER_COLUMN, duckdb_type, ident, validation_plan
 
 log = logging.getLogger(__name__)
 
@@ -651,7 +651,6 @@ __all__ = [
     "changed_files",
     "ensure_tables",
     "invariant_violations",
-    "lit",
     "load_landing",
     "table_hashes",
 ]

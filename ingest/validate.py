@@ -15,6 +15,7 @@ value (negative counts, talk > duration), invalid path (recording_uri out of the
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import pyarrow as pa
@@ -225,8 +226,6 @@ def _rules(feed: Feed, source: pa.Schema) -> list[Rule]:
 
 def _qualify(condition: str, feed: Feed) -> str:
     """Prefix the contract condition's column names with the cast relation `c.`."""
-    import re
-
     names = sorted(feed.field_names, key=len, reverse=True)
     pattern = re.compile(r"(?<![\w.'])(" + "|".join(map(re.escape, names)) + r")(?![\w'])")
     # Only outside string literals: split on quotes, rewrite the even (unquoted) parts.
