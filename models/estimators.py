@@ -86,7 +86,8 @@ def _preprocessor(features: FeatureSet, *, dense: bool, seed: int) -> ColumnTran
 class _SafeTfidf(TfidfVectorizer):
     """TF-IDF that yields zero columns instead of failing when the training calls have no
     usable words: a warehouse where nothing is transcribed yet (every text empty) must still
-    train on its other features."""
+    train on its other features. The stand-in is one all-zero column, because a sparse
+    ColumnTransformer refuses a block with none."""
 
     def fit(self, raw_documents: Any, y: Any = None) -> _SafeTfidf:
         self.fit_transform(raw_documents, y)
@@ -99,13 +100,13 @@ class _SafeTfidf(TfidfVectorizer):
             if "vocabulary" not in str(exc) and "no terms remain" not in str(exc):
                 raise
             self.empty_ = True
-            return sparse.csr_matrix((len(raw_documents), 0))
+            return sparse.csr_matrix((len(raw_documents), 1))
         self.empty_ = False
         return out
 
     def transform(self, raw_documents: Any) -> Any:
         if self.empty_:
-            return sparse.csr_matrix((len(raw_documents), 0))
+            return sparse.csr_matrix((len(raw_documents), 1))
         return super().transform(raw_documents)
 
 

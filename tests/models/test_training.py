@@ -116,7 +116,13 @@ def test_cross_validation_scores_each_point_on_forward_folds(
         assert 0.5 < r["score"] <= 1.0
 
 
-def test_trains_when_nothing_is_transcribed(features: pl.DataFrame, config) -> None:
+@pytest.mark.parametrize("model_type", ["hist_gradient_boosting", "logistic"])
+def test_trains_when_nothing_is_transcribed(
+    features: pl.DataFrame, make_config, model_type: str
+) -> None:
+    # the logistic model takes none of the trees' hyperparameters
+    overrides = {"hyperparameters": {}} if model_type == "logistic" else {}
+    config = make_config(model_type=model_type, **overrides)
     # A warehouse before transcription ran: every text empty, sentiment and outcome missing.
     # (TF-IDF finds no vocabulary; all-missing columns cannot be binned by the trees.)
     bare = features.with_columns(
