@@ -27,7 +27,7 @@ from transcribe.intel import (
     spot_keywords,
 )
 from transcribe.model import ModelSpec, load_model
-from transcribe.redact import redact_stream
+from transcribe.redact import redact_stream, redact_text
 
 SAMPLE_RATE = 16_000  # what Whisper consumes; decode_audio resamples to it
 AUDIO_EXTENSIONS = {".wav", ".mp3", ".flac", ".ogg", ".opus", ".m4a", ".webm", ".aac", ".amr"}
@@ -196,11 +196,16 @@ class Transcriber:
                         Segment(speaker, round(start, 2), round(end, 2), text, logprob, nsp)
                     )
         del raw
-        segments.sort(key=lambda s: (s.start_seconds, s.speaker))
+        segments.sort(key=lambda s: (s.start_seconds, s.speaker != "caller"))  # ties: caller
         if channels == 2:
             full = "\n".join(f"{s.speaker}: {s.text}" for s in segments)
         else:
             full = " ".join(s.text for s in segments)
+        # Interleaving the speakers puts text side by side that was redacted apart (the agent's
+        # "reference 4821" right after the caller's "card"): one more pass over the whole text
+        # keeps the stored text clean by the same rules the blocking asset check applies.
+        full, extra = redact_text(full)
+        count += extra
         sent = call_sentiment(segments)
         return CallResult(
             status="ok",

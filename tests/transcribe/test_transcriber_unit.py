@@ -1,0 +1,57 @@
+"""Transcriber assembly with a fake model (unit: speaker split, redaction order, no model)."""
+
+from types import SimpleNamespace
+
+import numpy as np
+
+from transcribe.cliplib import write_wav
+from transcribe.model import ModelSpec
+from transcribe.redact import find_pii
+from transcribe.transcriber import Transcriber
+
+
+class FakeModel:
+    """Returns canned segments per call; the first call is the caller (left) channel."""
+
+    def __init__(self, per_channel: list[list[str]]) -> None:
+        self.per_channel = per_channel
+        self.calls = 0
+
+    def transcribe(self, audio, **kwargs):  # noqa: ANN001, ANN003, ANN201
+        texts = self.per_channel[self.calls]
+        self.calls += 1
+        segs = [
+            SimpleNamespace(
+                start=2.0 * i, end=2.0 * i + 1.5, text=t, avg_logprob=-0.2, no_speech_prob=0.01
+            )
+            for i, t in enumerate(texts)
+        ]
+        return iter(segs), SimpleNamespace(language="en", language_probability=0.97)
+
+
+def _stereo_wav(tmp_path) -> bytes:  # noqa: ANN001
+    t = np.arange(8000 * 4) / 8000
+    tone = 0.3 * np.sin(2 * np.pi * 440 * t)
+    path = tmp_path / "s.wav"
+    write_wav(path, np.stack([tone, tone], axis=1))
+    return path.read_bytes()
+
+
+def test_redaction_before_assembly_and_across_speakers(tmp_path, monkeypatch) -> None:  # noqa: ANN001
+    fake = FakeModel(
+        [
+            ["I want to pay by card.", "It is 4111 1111", "1111 1111, thanks"],
+            ["Sure, go ahead.", "Your reference is 4821 and 9 more.", "Bye."],
+        ]
+    )
+    tr = Transcriber(ModelSpec(tmp_path, "cpu", "int8", "fake"))
+    monkeypatch.setattr(Transcriber, "model", property(lambda self: fake))
+    r = tr.transcribe(_stereo_wav(tmp_path), "s.wav")
+    assert r.status == "ok" and r.channels == 2 and r.language == "en"
+    assert {s.speaker for s in r.segments} == {"caller", "agent"}
+    assert "[CARD_NUMBER]" in r.redacted_text
+    assert "4111" not in r.redacted_text and "1111" not in r.redacted_text
+    assert find_pii(r.redacted_text) == []
+    assert all(find_pii(s.text) == [] for s in r.segments)
+    assert r.redaction_count >= 1
+    assert r.redacted_text.splitlines()[0].startswith("caller:")
