@@ -11,6 +11,8 @@ What is timed:
 - calltrack: `run_attribution(full=True)` on the warehouse file: reads raw, writes all five
   attribution tables (sessions with channels, holds, call attribution with caller keys and
   first-time flags, touches of five models, conversion keys). It does more than the references.
+- calltrack-match: the same engine SQL restricted to what the references compute
+  (`match_pool_calls`: holds, candidates, status), into temp tables, nothing persisted.
 - pandas / Polars: reading the columns they need from the same DuckDB file into frames, then
   the pool matching only (call status, candidate count, winning session).
 """
@@ -233,6 +235,17 @@ ACCOUNT_COLS = "select account_id, session_timeout_minutes from raw.accounts_cur
 def worker(impl: str, db: Path, out: Path) -> dict[str, float]:
     t0 = time.perf_counter()
     c0 = _cpu_s()
+    if impl == "calltrack-match":
+        from pipelines.attribution.engine import match_pool_calls
+
+        con = duckdb.connect(str(db), read_only=True)
+        match_pool_calls(con)
+        wall = time.perf_counter() - t0
+        cpu = _cpu_s() - c0
+        rss = _rss_mb()
+        con.execute(f"copy ct_pool_match to '{out}' (format parquet)")
+        con.close()
+        return {"wall_s": wall, "cpu_s": cpu, "load_s": 0.0, "rss_mb": rss}
     if impl == "calltrack":
         from pipelines.attribution.engine import run_attribution
 
@@ -300,7 +313,10 @@ def main() -> None:
     p.add_argument("--beacons", type=float, default=10_000_000)
     p.add_argument("--calls", type=float, default=1_000_000)
     p.add_argument("--dir", type=Path, default=None, help="work folder (default: a temp dir)")
-    p.add_argument("--only", nargs="*", default=["calltrack", "pandas", "polars"])
+    p.add_argument(
+        "--only", nargs="*", default=["calltrack", "calltrack-match", "pandas", "polars"]
+    )
+    p.add_argument("--reuse", action="store_true", help="keep an existing bench.duckdb in --dir")
     p.add_argument("--worker", help=argparse.SUPPRESS)
     p.add_argument("--db", type=Path, help=argparse.SUPPRESS)
     p.add_argument("--out", type=Path, help=argparse.SUPPRESS)
@@ -312,10 +328,18 @@ def main() -> None:
     work = args.dir or Path(tempfile.mkdtemp(prefix="calltrack-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     db = work / "bench.duckdb"
-    db.unlink(missing_ok=True)
-    t0 = time.perf_counter()
-    counts = generate(db, int(args.beacons), int(args.calls))
-    print(f"generated in {time.perf_counter() - t0:.1f}s: {counts}", flush=True)
+    if args.reuse and db.exists():
+        with duckdb.connect(str(db), read_only=True) as con:
+            counts = {
+                t: con.execute(f"select count(*) from raw.{t}").fetchone()[0]  # type: ignore[index]
+                for t in ("dni_beacons", "call_events")
+            }
+            counts["calls"] = counts["call_events"] // 2
+    else:
+        db.unlink(missing_ok=True)
+        t0 = time.perf_counter()
+        counts = generate(db, int(args.beacons), int(args.calls))
+        print(f"generated in {time.perf_counter() - t0:.1f}s: {counts}", flush=True)
 
     results: dict[str, dict] = {}
     for impl in args.only:

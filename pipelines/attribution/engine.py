@@ -265,10 +265,7 @@ select p.call_id, p.account_id, p.occurred_at as started_at, p.tracking_number,
 from pref p cross join ct_hmac_key k
 """
 
-MATCH_SQL = """
-create or replace temp table ct_call_attr as
-with calls as (select * from ct_call_base),
-acct as {acct},
+MATCH_CORE = """
 tn as (
     select c.call_id, t.number_kind, t.pool_id, t.location_id, t.channel, t.source, t.medium,
            t.campaign
@@ -287,12 +284,7 @@ hold_buckets as (
     select h.account_id, h.tracking_number, h.session_id, h.assigned_us, h.hold_from_us,
            h.hold_to_us,
            unnest(range(h.hold_from_us // $bucket_us, h.hold_to_us // $bucket_us + 1)) as bucket
-    from (
-        -- number_assignments is the hold index: [assigned_at, held_until] per assignment
-        select account_id, tracking_number, session_id, epoch_us(assigned_at) as assigned_us,
-               epoch_us(assigned_at) as hold_from_us, epoch_us(held_until) as hold_to_us
-        from attribution.number_assignments
-    ) h
+    from {holds} h
     semi join (select distinct account_id, tracking_number from pool_calls) p
       using (account_id, tracking_number)
 ),
@@ -318,7 +310,28 @@ candidates as (
            arg_max(session_id, (assigned_us, session_id)) as session_id
     from active group by call_id
 ),
-callers as (
+"""
+
+# number_assignments is the hold index: [assigned_at, held_until] per assignment.
+STORED_HOLDS = """(
+    select account_id, tracking_number, session_id, epoch_us(assigned_at) as assigned_us,
+           epoch_us(assigned_at) as hold_from_us, epoch_us(held_until) as hold_to_us
+    from attribution.number_assignments)"""
+
+STATUS_SQL = """
+    case when tn.number_kind = 'static' then 'static'
+         when tn.number_kind = 'pool' and m.candidate_count = 1 then 'matched'
+         when tn.number_kind = 'pool' and m.candidate_count > 1 then 'ambiguous'
+         else 'unattributed' end"""
+
+MATCH_SQL = (
+    """
+create or replace temp table ct_call_attr as
+with calls as (select * from ct_call_base),
+acct as {acct},
+"""
+    + MATCH_CORE.replace("{holds}", STORED_HOLDS)
+    + """callers as (
     select distinct account_id, caller_key from calls where caller_key is not null
 ),
 caller_calls as (
@@ -338,10 +351,9 @@ final as (
            tn.pool_id, tn.location_id, c.caller_key,
            case when c.caller_key is null then null else f.first_call_id = c.call_id end
                as is_first_time_caller,
-           case when tn.number_kind = 'static' then 'static'
-                when tn.number_kind = 'pool' and m.candidate_count = 1 then 'matched'
-                when tn.number_kind = 'pool' and m.candidate_count > 1 then 'ambiguous'
-                else 'unattributed' end as attribution_status,
+           """
+    + STATUS_SQL
+    + """ as attribution_status,
            case when tn.number_kind = 'pool' then coalesce(m.candidate_count, 0) end
                as candidate_count,
            s.session_id, s.visitor_id,
@@ -364,6 +376,7 @@ final as (
 )
 select * from final
 """
+)
 
 TOUCHES_SQL = """
 create or replace temp table ct_touches as
@@ -838,3 +851,61 @@ def calls_missing_touches(con: duckdb.DuckDBPyConnection) -> int:
 def row_count(con: duckdb.DuckDBPyConnection, table: str) -> int:
     """Rows of one of the engine's own tables (`table` is a constant of this package)."""
     return _count(con, f"select count(*) from {table}")
+
+
+# --- the matching core alone (benchmarks) -----------------------------------------------------
+
+POOL_MATCH_SQL = (
+    """
+create or replace temp table ct_pool_match as
+with calls as (select * from ct_call_base),
+acct as {acct},
+"""
+    + MATCH_CORE.replace(
+        "{holds}",
+        "(select account_id, tracking_number, session_id, assigned_us, hold_from_us, "
+        "hold_to_us from ct_new_holds)",
+    )
+    + """final as (
+    select c.call_id, """
+    + STATUS_SQL
+    + """ as attribution_status,
+           case when tn.number_kind = 'pool' then coalesce(m.candidate_count, 0) end
+               as candidate_count,
+           m.session_id
+    from calls c left join tn on tn.call_id = c.call_id
+    left join candidates m on m.call_id = c.call_id
+)
+select * from final
+"""
+)
+
+
+def match_pool_calls(con: duckdb.DuckDBPyConnection) -> None:
+    """Only the matching of the full run (the same SQL pieces), into temp table ct_pool_match
+    (call_id, attribution_status, candidate_count, session_id); writes nothing persistent.
+
+    For benchmarks against reference implementations that compute just this: it leaves out
+    session attributes, caller keys, first-time flags, touches and the table writes.
+    """
+    install_macros(con)
+    install_caller_key(con, "")
+    p = _params()
+    con.execute(ACCOUNTS_SQL, p)
+    acct = ACCT.format(src="raw.dni_beacons")
+    con.execute(
+        f"""
+        create or replace temp table ct_new_sessions as
+        select b.account_id, b.session_id, max(b.occurred_at) as last_beacon_at,
+               any_value(acct.timeout_us) as timeout_us
+        from raw.dni_beacons b join {acct} acct using (account_id)
+        group by b.account_id, b.session_id
+        """,
+        p,
+    )
+    con.execute(HOLDS_SQL.format(beacons="raw.dni_beacons"))
+    con.execute(CALL_BASE_SQL.format(calls="raw.call_events", caller_key="null"))
+    con.execute(
+        POOL_MATCH_SQL.format(acct=ACCT.format(src="ct_call_base")),
+        {**p, "bucket_us": BUCKET_US},
+    )

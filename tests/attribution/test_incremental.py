@@ -224,3 +224,18 @@ def test_incremental_run_touches_only_affected_calls() -> None:
         ).fetchall()
     )
     assert status == {"c1": "matched", "c2": "matched", "c9": "matched"}
+
+
+def test_matching_core_alone_equals_the_full_run() -> None:
+    # match_pool_calls (the benchmark's matching-only path) must agree with run_attribution.
+    from pipelines.attribution.engine import match_pool_calls
+
+    con, w = _new_world()
+    for feed, rows in _events(4).items():
+        w.raw.load(feed, rows)
+    run_attribution(con, SECRET)
+    match_pool_calls(con)
+    cols = "call_id, attribution_status, candidate_count, session_id"
+    full = con.execute(f"select {cols} from attribution.call_attribution order by 1").fetchall()
+    core = con.execute(f"select {cols} from ct_pool_match order by 1").fetchall()
+    assert len(full) == 150 and core == full
