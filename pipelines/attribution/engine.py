@@ -554,6 +554,10 @@ def _run(con: duckdb.DuckDBPyConnection, secret: str, full: bool, clock: _Clock)
             mode, reason = "full", "first run"
         elif state.get("fingerprint") != fingerprint:
             mode, reason = "full", "reference data, secret or engine version changed"
+        elif any(marks[f] < int(state.get(f"wm:{f}", -1)) for f in RAW_EVENT_FEEDS):
+            # Load ids only grow; a smaller one means the raw tables were rebuilt, and rows
+            # below the old watermark would otherwise never be seen.
+            mode, reason = "full", "raw tables were rebuilt"
         else:
             mode, reason = "incremental", "new raw rows since the watermark"
         old = {f: int(state.get(f"wm:{f}", -1)) for f in RAW_EVENT_FEEDS}

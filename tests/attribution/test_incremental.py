@@ -239,3 +239,18 @@ def test_matching_core_alone_equals_the_full_run() -> None:
     full = con.execute(f"select {cols} from attribution.call_attribution order by 1").fetchall()
     core = con.execute(f"select {cols} from ct_pool_match order by 1").fetchall()
     assert len(full) == 150 and core == full
+
+
+def test_rebuilt_raw_tables_trigger_a_full_rebuild() -> None:
+    # Ingestion rebuilt from scratch restarts load ids: rows below the old watermark must not
+    # be skipped.
+    con, w = _new_world()
+    w.raw.load("dni_beacons", [w.start("s1", T0), w.assign("s1", T0)], load_id=50)
+    w.raw.load("call_events", [w.call("c", T0 + M)], load_id=51)
+    run_attribution(con, SECRET)
+    con.execute("delete from raw.call_events")
+    w.raw.load("call_events", [w.call("c2", T0 + 2 * M)], load_id=3)
+    stats = run_attribution(con, SECRET)
+    assert (stats.mode, stats.reason) == ("full", "raw tables were rebuilt")
+    ids = con.execute("select call_id from attribution.call_attribution").fetchall()
+    assert ids == [("c2",)]
