@@ -14,8 +14,6 @@ from pipelines.resources import CalltrackSettings, build_resources
 from pipelines.scoring.assets import call_scores
 from pipelines.scoring.checks import scores_not_constant, scores_use_a_registered_model
 
-pytestmark = pytest.mark.xdist_group("models-train")
-
 
 @pytest.fixture
 def config_file(tmp_path: Path, make_config) -> Path:

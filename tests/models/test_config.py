@@ -13,7 +13,7 @@ def test_default_config_loads_from_any_directory(
     # A fresh clone run from another folder still finds models/configs/default.yaml.
     monkeypatch.chdir(tmp_path)
     config = load_config()
-    assert config.model_type == "hist_gradient_boosting"
+    assert config.model_type == "logistic"
     assert config.features.text  # the default model reads the transcript
     assert config.tune.space  # and declares a search space for `calltrack model tune`
 

@@ -16,8 +16,6 @@ from models.registry import champion, open_model, record_run, save_model
 from models.tables import ensure_tables
 from models.train import evaluate, train, tune
 
-pytestmark = pytest.mark.xdist_group("models-train")
-
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 
 

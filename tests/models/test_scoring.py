@@ -11,8 +11,6 @@ import pytest
 from models.scoring import score_calls
 from models.synthetic import make_features, write_features
 
-pytestmark = pytest.mark.xdist_group("models-train")
-
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
 
 
