@@ -6,6 +6,7 @@ at always agree). Unpartitioned and incremental: the engine keeps a watermark of
 """
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import dagster as dg
 
@@ -63,6 +64,13 @@ def attribution_tables(
     with warehouse.connect() as con:
         stats = engine.run_attribution(con, s.caller_key_secret)
         q = engine.quality(con)
+        # A simulated landing zone carries its ground truth: report accuracy against it.
+        truth = Path(s.landing_uri) / "_truth" / "calls.parquet"
+        accuracy = (
+            engine.accuracy_vs_truth(con, str(truth))
+            if not s.landing_is_s3 and truth.is_file()
+            else {}
+        )
         counts = {
             key: engine.row_count(con, f"attribution.{key.path[-1]}") for key in _DESCRIPTIONS
         }
@@ -84,6 +92,7 @@ def attribution_tables(
                     "ambiguous": q.ambiguous,
                     "coverage": dg.MetadataValue.float(q.coverage or 0.0),
                     "ambiguity_rate": dg.MetadataValue.float(q.ambiguity_rate or 0.0),
+                    **{f"truth/{k}": v for k, v in accuracy.items()},
                 }
             )
         yield dg.MaterializeResult(asset_key=key, metadata=meta)

@@ -913,3 +913,45 @@ def match_pool_calls(con: duckdb.DuckDBPyConnection) -> None:
         POOL_MATCH_SQL.format(acct=ACCT.format(src="ct_call_base")),
         {**p, "bucket_us": BUCKET_US},
     )
+
+
+def accuracy_vs_truth(con: duckdb.DuckDBPyConnection, truth_calls: str) -> dict[str, float | int]:
+    """Agreement with a simulator's ground truth (`_truth/calls.parquet` at `truth_calls`).
+
+    unique_candidate_accuracy: share of calls whose true session was the only valid candidate
+    that are matched to it; matched_before_assignment: calls credited to a session that had
+    not been given the number yet (must be 0); status_agreement: share of calls whose status is
+    the one design.md's rules give on the simulated data.
+    """
+    row = con.execute(
+        """
+        with truth as (select * from read_parquet($path)),
+        j as (select t.*, a.session_id as got_session, a.attribution_status as got_status
+              from truth t left join attribution.call_attribution a using (call_id))
+        select count(*) filter (where true_session_was_unique_candidate),
+               count(*) filter (where true_session_was_unique_candidate
+                                and got_session = true_session_id),
+               count(*) filter (where got_status = expected_attribution_status),
+               count(*)
+        from j
+        """,
+        {"path": truth_calls},
+    ).fetchone()
+    bad = con.execute(
+        """
+        select count(*) from attribution.call_attribution a
+        where a.session_id is not null and not exists (
+            select 1 from attribution.number_assignments n
+            where n.account_id = a.account_id and n.session_id = a.session_id
+              and n.tracking_number = a.tracking_number and n.assigned_at <= a.started_at)
+        """
+    ).fetchone()
+    assert row is not None and bad is not None
+    unique, unique_ok, status_ok, calls = (int(v) for v in row)
+    return {
+        "truth_calls": calls,
+        "unique_candidate_calls": unique,
+        "unique_candidate_accuracy": unique_ok / unique if unique else 1.0,
+        "matched_before_assignment": int(bad[0]),
+        "status_agreement": status_ok / calls if calls else 1.0,
+    }

@@ -104,3 +104,44 @@ def test_ambiguity_rate_reported(con: duckdb.DuckDBPyConnection) -> None:
     assert q.ambiguous == expected_ambiguous
     assert q.ambiguity_rate is not None and 0 <= q.ambiguity_rate < 0.2
     assert q.duplicate_call_rows == 0 and q.bad_weight_groups == 0
+
+
+def test_accuracy_vs_truth_metadata(con: duckdb.DuckDBPyConnection, small_landing: Path) -> None:
+    # What the asset reports as metadata when the landing zone carries a simulator's truth.
+    from pipelines.attribution.engine import accuracy_vs_truth
+
+    acc = accuracy_vs_truth(con, str(small_landing / "_truth" / "calls.parquet"))
+    assert acc["unique_candidate_calls"] > 50
+    assert acc["unique_candidate_accuracy"] >= 0.99
+    assert acc["matched_before_assignment"] == 0
+    assert acc["status_agreement"] == 1.0
+
+
+def test_asset_reports_truth_metadata(
+    loaded_warehouse: Path, small_landing: Path, tmp_path: Path
+) -> None:
+    import shutil
+
+    import dagster as dg
+
+    from pipelines.attribution.definitions import defs
+    from pipelines.resources import CalltrackSettings, build_resources
+
+    wh = tmp_path / "wh.duckdb"
+    shutil.copy(loaded_warehouse, wh)
+    settings = CalltrackSettings(warehouse_path=str(wh), landing_uri=str(small_landing))
+    result = dg.materialize(
+        list(defs.assets or []) + list(defs.asset_checks or []),
+        resources=build_resources(settings),
+        instance=dg.DagsterInstance.ephemeral(),
+    )
+    assert result.success
+    meta = next(
+        m.materialization.metadata
+        for m in result.get_asset_materialization_events()
+        if m.asset_key == dg.AssetKey(["attribution", "call_attribution"])
+    )
+    assert meta["truth/unique_candidate_accuracy"].value >= 0.99
+    assert meta["truth/matched_before_assignment"].value == 0
+    checks = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
+    assert checks == {"one_row_per_call": True, "weights_sum_to_one": True, "pool_coverage": True}
