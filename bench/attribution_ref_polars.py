@@ -80,7 +80,11 @@ def attribute(
     accounts: pl.DataFrame,
     default_timeout_min: int = 30,
 ) -> pl.DataFrame:
-    """call_id, attribution_status, candidate_count, session_id for every call."""
+    """call_id, attribution_status, candidate_count, session_id for every call.
+
+    Every asof join's inputs are sorted by their `on` column right before it, so Polars'
+    sortedness check (which it cannot do with `by` groups anyway) is switched off.
+    """
     h = holds(beacons, accounts, default_timeout_min)
     calls = (
         call_events.sort(
@@ -92,7 +96,11 @@ def attribute(
     )
     # The number's row valid at call time: the latest valid_from at or before t, if not ended.
     calls = calls.join_asof(
-        numbers.sort("valid_from"), left_on="t", right_on="valid_from", by=KEY
+        numbers.sort("valid_from"),
+        left_on="t",
+        right_on="valid_from",
+        by=KEY,
+        check_sortedness=False,
     ).with_columns(
         number_kind=pl.when(pl.col("valid_to").is_not_null() & (pl.col("t") >= pl.col("valid_to")))
         .then(None)
@@ -112,8 +120,15 @@ def attribute(
         .with_columns(n_to=pl.int_range(1, pl.len() + 1).over(KEY))
     )
     pool = (
-        pool.join_asof(hf, left_on="t", right_on="hold_from", by=KEY)
-        .join_asof(ht, left_on="t", right_on="hold_to", by=KEY, allow_exact_matches=False)
+        pool.join_asof(hf, left_on="t", right_on="hold_from", by=KEY, check_sortedness=False)
+        .join_asof(
+            ht,
+            left_on="t",
+            right_on="hold_to",
+            by=KEY,
+            allow_exact_matches=False,
+            check_sortedness=False,
+        )
         .with_columns(candidate_count=pl.col("n_from").fill_null(0) - pl.col("n_to").fill_null(0))
     )
 
@@ -126,7 +141,7 @@ def attribute(
     found = (
         pool.filter(pl.col("candidate_count") > 0)
         .sort("t")
-        .join_asof(ha, left_on="t", right_on="assigned_at", by=KEY)
+        .join_asof(ha, left_on="t", right_on="assigned_at", by=KEY, check_sortedness=False)
     )
     t = found["t"].to_numpy()
     pos = found["pos"].to_numpy().astype("int64")
