@@ -46,6 +46,17 @@ def weights_sum_to_one(warehouse: Warehouse) -> dg.AssetCheckResult:
 
 @dg.asset_check(
     asset=CALL_ATTRIBUTION,
+    blocking=True,
+    description="No call is credited to a session that got the number after the call started.",
+)
+def no_match_before_assignment(warehouse: Warehouse) -> dg.AssetCheckResult:
+    with warehouse.connect(read_only=True) as con:
+        bad = engine.matched_before_assignment(con)
+    return dg.AssetCheckResult(passed=bad == 0, metadata={"calls": bad})
+
+
+@dg.asset_check(
+    asset=CALL_ATTRIBUTION,
     description=f"Share of pool calls matched to a session (warns below {COVERAGE_WARN_BELOW}).",
 )
 def pool_coverage(warehouse: Warehouse) -> dg.AssetCheckResult:
@@ -65,4 +76,4 @@ def pool_coverage(warehouse: Warehouse) -> dg.AssetCheckResult:
     )
 
 
-CHECKS = [one_row_per_call, weights_sum_to_one, pool_coverage]
+CHECKS = [one_row_per_call, weights_sum_to_one, no_match_before_assignment, pool_coverage]

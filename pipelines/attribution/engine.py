@@ -915,6 +915,20 @@ def match_pool_calls(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def matched_before_assignment(con: duckdb.DuckDBPyConnection) -> int:
+    """Calls credited to a session that had not been shown the number by the call's start."""
+    row = con.execute(
+        """
+        select count(*) from attribution.call_attribution a
+        where a.session_id is not null and not exists (
+            select 1 from attribution.number_assignments n
+            where n.account_id = a.account_id and n.session_id = a.session_id
+              and n.tracking_number = a.tracking_number and n.assigned_at <= a.started_at)
+        """
+    ).fetchone()
+    return int(row[0]) if row else 0
+
+
 def accuracy_vs_truth(con: duckdb.DuckDBPyConnection, truth_calls: str) -> dict[str, float | int]:
     """Agreement with a simulator's ground truth (`_truth/calls.parquet` at `truth_calls`).
 
@@ -937,21 +951,13 @@ def accuracy_vs_truth(con: duckdb.DuckDBPyConnection, truth_calls: str) -> dict[
         """,
         {"path": truth_calls},
     ).fetchone()
-    bad = con.execute(
-        """
-        select count(*) from attribution.call_attribution a
-        where a.session_id is not null and not exists (
-            select 1 from attribution.number_assignments n
-            where n.account_id = a.account_id and n.session_id = a.session_id
-              and n.tracking_number = a.tracking_number and n.assigned_at <= a.started_at)
-        """
-    ).fetchone()
-    assert row is not None and bad is not None
+    bad = matched_before_assignment(con)
+    assert row is not None
     unique, unique_ok, status_ok, calls = (int(v) for v in row)
     return {
         "truth_calls": calls,
         "unique_candidate_calls": unique,
         "unique_candidate_accuracy": unique_ok / unique if unique else 1.0,
-        "matched_before_assignment": int(bad[0]),
+        "matched_before_assignment": bad,
         "status_agreement": status_ok / calls if calls else 1.0,
     }

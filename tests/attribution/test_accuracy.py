@@ -144,4 +144,9 @@ def test_asset_reports_truth_metadata(
     assert meta["truth/unique_candidate_accuracy"].value >= 0.99
     assert meta["truth/matched_before_assignment"].value == 0
     checks = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
-    assert checks == {"one_row_per_call": True, "weights_sum_to_one": True, "pool_coverage": True}
+    assert checks == {
+        "one_row_per_call": True,
+        "weights_sum_to_one": True,
+        "no_match_before_assignment": True,
+        "pool_coverage": True,
+    }

@@ -8,7 +8,12 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from pipelines.attribution.checks import one_row_per_call, pool_coverage, weights_sum_to_one
+from pipelines.attribution.checks import (
+    no_match_before_assignment,
+    one_row_per_call,
+    pool_coverage,
+    weights_sum_to_one,
+)
 from pipelines.attribution.definitions import defs
 from pipelines.resources import CalltrackSettings, build_resources
 
@@ -69,6 +74,7 @@ def test_materialize_with_checks(tmp_path: Path) -> None:
     assert abs(meta["coverage"].value - 2 / 3) < 1e-9
     checks = {e.check_name: e for e in result.get_asset_check_evaluations()}
     assert checks["one_row_per_call"].passed and checks["weights_sum_to_one"].passed
+    assert checks["no_match_before_assignment"].passed
     # 2 of 3 pool calls matched is under the 0.8 warning threshold: a WARN, not a failure.
     assert not checks["pool_coverage"].passed
     assert checks["pool_coverage"].severity == dg.AssetCheckSeverity.WARN
@@ -86,12 +92,19 @@ def test_blocking_checks_fail_on_broken_invariants(tmp_path: Path) -> None:
         "attribution.call_attribution where call_id = 'c1'"
     )
     con.execute("update attribution.touches set weight = weight * 0.9 where model = 'linear'")
+    # c1's session gets the number "after" the call: the stored match is now impossible.
+    con.execute(
+        "update attribution.number_assignments set assigned_at = assigned_at + interval 1 hour "
+        "where session_id = 's1'"
+    )
     con.close()
     wh = resources["warehouse"]
     dup = one_row_per_call(warehouse=wh)
     assert not dup.passed and dup.metadata["duplicate_rows"].value == 1
     weights = weights_sum_to_one(warehouse=wh)
     assert not weights.passed and weights.metadata["groups_not_summing_to_1"].value == 2
+    late = no_match_before_assignment(warehouse=wh)
+    assert not late.passed and late.metadata["calls"].value == 2  # c1 and its duplicate row
     assert pool_coverage.check_specs  # defined for the Dagster UI
     assert all(c.blocking for c in one_row_per_call.check_specs)
     assert all(c.blocking for c in weights_sum_to_one.check_specs)
