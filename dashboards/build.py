@@ -175,7 +175,8 @@ def tiles_for(
                 for cur in currencies
             ]
         else:
-            lines = [Tile(kpi, None, kpi_value(kpi, _sum(current)), kpi_value(kpi, _sum(previous)))]
+            now, before = _sum(current), _sum(previous)
+            lines = [Tile(kpi, None, kpi_value(kpi, now), kpi_value(kpi, before))]
         out.append(lines or [Tile(kpi, None, None, None)])
     return out
 
@@ -184,9 +185,23 @@ def _only(rows: Sequence[dict[str, Any]], currency: str | None) -> dict[str, Any
     return next((r for r in rows if r["currency"] == currency), {})
 
 
+# Counts of the marts (never null there): a period without rows had zero calls, which is
+# data, unlike money, where no rows means no spend was recorded ("—").
+COUNT_COLUMNS = (
+    "calls",
+    "answered_calls",
+    "missed_calls",
+    "qualified_calls",
+    "first_time_calls",
+    "converted_calls",
+)
+
+
 def _sum(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
     keys = {k for r in rows for k in r if k != "currency"}
-    return {k: sum_nullable([r.get(k) for r in rows]) for k in keys}
+    totals: dict[str, Any] = dict.fromkeys(COUNT_COLUMNS, 0)
+    totals.update({k: sum_nullable([r.get(k) for r in rows]) for k in keys})
+    return totals
 
 
 def render_tiles(tiles: list[list[Tile]], period: Period) -> str:

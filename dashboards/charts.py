@@ -57,6 +57,11 @@ def _layout(fig: go.Figure, *, height: int = 320, y_title: str = "", x_title: st
         fig.update_xaxes(title_text=text(x_title))
 
 
+def empty(what: str) -> str:
+    """Said instead of drawing an empty chart (an axis with nothing on it reads as zero)."""
+    return f'<p class="note" data-empty="chart">{esc(what)}</p>'
+
+
 def to_div(fig: go.Figure, chart_id: str, label: str) -> str:
     div = fig.to_html(full_html=False, include_plotlyjs=False, div_id=chart_id, config=CONFIG)
     attrs = f'data-chart="{esc(chart_id)}" aria-label="{esc(label)}"'
@@ -67,6 +72,8 @@ def trend(
     daily: Sequence[dict[str, Any]], period: Period, chart_id: str, series: Sequence[str]
 ) -> str:
     """Daily calls (summed over currencies: counts add up) with the reporting period shaded."""
+    if not daily:
+        return empty("No calls yet.")
     by_day: dict[date, dict[str, float]] = {}
     for r in daily:
         acc = by_day.setdefault(r["date_local"], {})
@@ -99,6 +106,8 @@ def trend(
 
 def spend_by_currency(daily: Sequence[dict[str, Any]], chart_id: str) -> str:
     """Daily spend, one line per currency (money is never added across currencies)."""
+    if all(r["spend"] is None for r in daily):
+        return empty("No spend recorded yet.")
     fig = go.Figure()
     currencies = sorted({r["currency"] for r in daily if r["currency"] is not None})
     for i, cur in enumerate(currencies):
@@ -119,6 +128,8 @@ def spend_by_currency(daily: Sequence[dict[str, Any]], chart_id: str) -> str:
 
 def missed_heatmap(cells: Sequence[dict[str, Any]], chart_id: str) -> str:
     """Missed-call rate by local day of week × hour; cells without calls stay empty (null)."""
+    if not any(c["calls"] for c in cells):
+        return empty("No calls yet.")
     z: list[list[float | None]] = [[None] * 24 for _ in range(7)]
     hover: list[list[str]] = [["no calls"] * 24 for _ in range(7)]
     for c in cells:
@@ -148,6 +159,8 @@ def missed_heatmap(cells: Sequence[dict[str, Any]], chart_id: str) -> str:
 
 
 def caller_mix(daily: Sequence[dict[str, Any]], chart_id: str) -> str:
+    if not daily:
+        return empty("No calls in this period.")
     fig = go.Figure()
     parts = (("first_time", "First-time"), ("repeat", "Repeat"), ("unknown", "Unknown caller"))
     for i, (key, name) in enumerate(parts):
@@ -200,6 +213,8 @@ def mix_by_channel(rows: Sequence[dict[str, Any]], chart_id: str, label: str) ->
 
 def pool_peaks(rows: Sequence[dict[str, Any]], chart_id: str, names: dict[str, str]) -> str:
     """Daily peak concurrent sessions per pool against the pool's size."""
+    if not rows:
+        return empty("No pool data in this period.")
     fig = go.Figure()
     pools = sorted({(r["account_id"], r["pool_id"]) for r in rows})
     for i, (acct, pool) in enumerate(pools):

@@ -6,11 +6,14 @@ use them are marked `xdist_group("dashboards_site")` so one worker builds them o
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser
 
 from dashboards import build_dashboards
+from dashboards.browser import chromium
 from dashboards.sample import build_sample_warehouse
 
 
@@ -23,3 +26,10 @@ def sample_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def sample_site(sample_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     out = tmp_path_factory.mktemp("dash_site")
     return build_dashboards(sample_warehouse, out, log=lambda _: None)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """One headless Chromium per session (per xdist worker)."""
+    with chromium() as b:
+        yield b

@@ -117,7 +117,9 @@ def test_tiles_never_add_money_across_currencies() -> None:
     assert [(t.currency, t.value) for t in tiles["spend"]] == [("EUR", 100.0), ("USD", 300.0)]
     assert [t.value for t in tiles["cpa"]] == [50.0, None]  # USD: no conversions -> null
     assert [(t.currency, t.value) for t in tiles["calls"]] == [(None, 40.0)]  # counts add up
-    assert tiles["calls"][0].previous is None and tiles["calls"][0].delta is None
+    # no rows in the previous period: zero calls (counts are data), so no defined change
+    assert tiles["calls"][0].previous == 0.0 and tiles["calls"][0].delta is None
+    assert tiles["conversion_rate"][0].previous is None  # 0 / 0 calls
 
 
 def test_sum_nullable_keeps_no_data_null() -> None:
