@@ -32,6 +32,10 @@ from ingest.contract import (
 
 # Source columns that travel with the data but are not contract fields.
 ROW_NUMBER_COLUMN = "__calltrack_row_number"
+SEQ_COLUMN = "__calltrack_seq"  # order of the row within a load batch
+FILE_COLUMN = "__calltrack_file_key"  # landing key of the row's file
+# Internal columns carried through validation, and their output names.
+INTERNAL_COLUMNS = {ROW_NUMBER_COLUMN: "_row_number", SEQ_COLUMN: "_seq", FILE_COLUMN: "_file_key"}
 
 # Fields whose values are paths that must stay inside the landing root.
 PATH_FIELDS = ("recording_uri",)
@@ -82,7 +86,7 @@ class SchemaDrift:
 def schema_drift(feed: Feed, source: pa.Schema) -> SchemaDrift:
     names = set(source.names)
     contract = feed.field_names
-    extra = tuple(n for n in source.names if n not in set(contract) and n != ROW_NUMBER_COLUMN)
+    extra = tuple(n for n in source.names if n not in set(contract) and n not in INTERNAL_COLUMNS)
     missing = tuple(n for n in contract if n not in names)
     cast = tuple(n for n in contract if n in names and source.field(n).type != feed.field(n).type)
     return SchemaDrift(extra, missing, cast)
@@ -259,7 +263,8 @@ def _path_escapes(col: str) -> str:
 def validation_plan(feed: Feed, source: pa.Schema, relation: str = "src") -> ValidationPlan:
     """The SELECT validating a file of `feed` with schema `source`, registered as `relation`.
 
-    `relation` must carry the file's columns plus `ROW_NUMBER_COLUMN`. Parameters to bind:
+    `relation` must carry the file's columns plus `ROW_NUMBER_COLUMN` (and may carry the
+    other `INTERNAL_COLUMNS`, output as `_seq` and `_file_key`). Parameters to bind:
     `$arrival_date` (DATE) and `$landing_root` (VARCHAR: the absolute local root, or the s3://
     root URI). Output columns: the contract fields cast to their types (contract order),
     `_row_number`, `_reason_code`, `_reason_detail`, `_original_json`.
@@ -279,7 +284,11 @@ def validation_plan(feed: Feed, source: pa.Schema, relation: str = "src") -> Val
         else:
             expr = f"TRY_CAST({ident(f.name)} AS {target})"
         casts.append(f"{ident(f.name)} := {expr}")
-    originals = [n for n in source.names if n != ROW_NUMBER_COLUMN]
+    originals = [n for n in source.names if n not in INTERNAL_COLUMNS]
+    # Internal columns present in the relation travel through (ROW_NUMBER_COLUMN must be).
+    carried = [(c, alias) for c, alias in INTERNAL_COLUMNS.items() if c in names]
+    carried_in = ", ".join(f"{ident(c)} AS {alias}" for c, alias in carried)
+    carried_out = ", ".join(alias for _, alias in carried)
     src_struct = (
         "struct_pack(" + ", ".join(f"{ident(n)} := {ident(n)}" for n in originals) + ")"
         if originals
@@ -294,17 +303,17 @@ def validation_plan(feed: Feed, source: pa.Schema, relation: str = "src") -> Val
     out_cols = ", ".join(f"c.{ident(n)} AS {ident(n)}" for n in feed.field_names)
     sql = f"""
 SELECT {out_cols},
-       _row_number,
+       {carried_out},
        CASE WHEN _rule IS NULL THEN NULL ELSE {codes}[_rule] END AS _reason_code,
        CASE WHEN _rule IS NULL THEN NULL ELSE {details}[_rule] END AS _reason_detail,
        CASE WHEN _rule IS NULL THEN NULL ELSE CAST(to_json(s) AS VARCHAR) END AS _original_json
 FROM (
-  SELECT s, c, _row_number, CASE
+  SELECT s, c, {carried_out}, CASE
 {whens}
       ELSE NULL END AS _rule
   FROM (
     SELECT {src_struct} AS s, struct_pack({", ".join(casts)}) AS c,
-           {ident(ROW_NUMBER_COLUMN)} AS _row_number
+           {carried_in}
     FROM {relation}
   )
 )
