@@ -297,6 +297,12 @@ def _channels(con: duckdb.DuckDBPyConnection, period: Period, account_id: str | 
         Column("CPA", "cost_per_conversion", "money"),
         Column("ROAS", "roas", "ratio"),
     )
+    channel_cols = (Column("Channel", "channel"), *PERFORMANCE_COLUMNS)
+    campaign_cols = (
+        Column("Channel", "channel"),
+        Column("Campaign", "campaign"),
+        *PERFORMANCE_COLUMNS,
+    )
     more = (
         f'<p class="note">Top {len(shown):,} of {len(keywords):,} keywords by calls.</p>'
         if len(keywords) > len(shown)
@@ -306,9 +312,9 @@ def _channels(con: duckdb.DuckDBPyConnection, period: Period, account_id: str | 
         f"<h2>Channels</h2>{_period_note(period) if account_id is None else ''}"
         '<p class="note">Money is in each row\'s currency and never added across currencies. '
         "Click a column to sort.</p>"
-        f'<div class="card">{table((Column("Channel", "channel"), *PERFORMANCE_COLUMNS), by_channel, label="channels")}</div>'  # noqa: E501
+        f'<div class="card">{table(channel_cols, by_channel, label="channels")}</div>'
         "<h2>Campaigns</h2>"
-        f'<div class="card">{table((Column("Channel", "channel"), Column("Campaign", "campaign"), *PERFORMANCE_COLUMNS), by_campaign, label="campaigns")}</div>'  # noqa: E501
+        f'<div class="card">{table(campaign_cols, by_campaign, label="campaigns")}</div>'
         f"<h2>Keywords</h2>{more}"
         f'<div class="card">{table(kw_cols, shown, label="keywords")}</div>'
     )
