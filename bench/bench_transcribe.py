@@ -4,7 +4,8 @@ Same model files (Whisper base, assembled from the PyPI packages), same clips (t
 library), same run. Each configuration runs in its own subprocess so peak RSS is its own.
 
 - calltrack: `transcribe.transcriber.Transcriber` as the pipeline runs it (int8, greedy, Silero
-  VAD, no conditioning on previous text, dual-channel split, redaction and analysis included).
+  VAD, no conditioning on previous text, dual-channel downmix labelled by channel energy,
+  redaction and analysis included). `--stereo split --beam N` try the alternatives.
 - defaults: `WhisperModel(path)` and `model.transcribe(file)` with nothing changed (compute type
   "default" = the model's own float type, default threads, beam 5, no VAD, no batching).
 
@@ -28,20 +29,24 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-def _worker(config: str, n_clips: int, cache: str) -> dict:
+def _worker(
+    config: str, n_clips: int, cache: str, stereo: str = "split", beam: int = 1, only: str = ""
+) -> dict:
     from transcribe.cliplib import load_manifest
     from transcribe.model import resolve_model
     from transcribe.quality import wer
     from transcribe.redact import redact_text
 
     clips = load_manifest()[:n_clips]
+    if only == "stereo":
+        clips = [c for c in clips if c.channels == 2]
     spec = resolve_model("base", "cpu", "int8", cache)
     refs, hyps = [], []
     t_load = time.perf_counter()
     if config == "calltrack":
-        from transcribe.transcriber import Transcriber
+        from transcribe.transcriber import TranscribeOptions, Transcriber
 
-        tr = Transcriber(spec)
+        tr = Transcriber(spec, TranscribeOptions(stereo=stereo, beam_size=beam))
         tr.model  # noqa: B018 - load before timing, like the defaults below
         load_s = time.perf_counter() - t_load
         t0 = time.perf_counter()
@@ -76,27 +81,25 @@ def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--clips", type=int, default=24, help="first N clips of the library")
     p.add_argument("--cache", default=str(ROOT / "data" / "cache" / "whisper"))
+    p.add_argument("--stereo", choices=["split", "mix"], default="mix", help="calltrack's mode")
+    p.add_argument("--beam", type=int, default=1, help="calltrack's beam size")
+    p.add_argument("--only", choices=["", "stereo"], default="", help="only dual-channel clips")
+    p.add_argument("--configs", default="calltrack,defaults")
     p.add_argument("--worker", choices=["calltrack", "defaults"], help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.worker:
-        print(json.dumps(_worker(args.worker, args.clips, args.cache)))
+        w = _worker(args.worker, args.clips, args.cache, args.stereo, args.beam, args.only)
+        print(json.dumps(w))
         return 0
     from transcribe.model import ensure_packaged_model
 
     ensure_packaged_model(args.cache)  # assembled once, outside both timings
     rows = []
-    for config in ("calltrack", "defaults"):
+    for config in args.configs.split(","):
         out = subprocess.run(
-            [
-                sys.executable,
-                __file__,
-                "--worker",
-                config,
-                "--clips",
-                str(args.clips),
-                "--cache",
-                args.cache,
-            ],
+            [sys.executable, __file__, "--worker", config, "--clips", str(args.clips)]
+            + ["--cache", args.cache, "--stereo", args.stereo, "--beam", str(args.beam)]
+            + ["--only", args.only],
             check=True,
             capture_output=True,
             text=True,
@@ -111,6 +114,8 @@ def main() -> int:
             f"{r['config']:<10} {r['clips']:>5} {r['audio_s']:>8.1f} {r['wall_s']:>8.1f} "
             f"{r['x_realtime']:>10.1f} {r['wer']:>6.3f} {r['peak_rss_mb']:>11.0f}"
         )
+    if len(rows) != 2:
+        return 0
     ours, base = rows
     print(
         f"throughput ratio calltrack/defaults: {ours['x_realtime'] / base['x_realtime']:.2f}x; "

@@ -7,7 +7,7 @@ import numpy as np
 from transcribe.cliplib import write_wav
 from transcribe.model import ModelSpec
 from transcribe.redact import find_pii
-from transcribe.transcriber import Transcriber
+from transcribe.transcriber import TranscribeOptions, Transcriber
 
 
 class FakeModel:
@@ -44,7 +44,7 @@ def test_redaction_before_assembly_and_across_speakers(tmp_path, monkeypatch) ->
             ["Sure, go ahead.", "Your reference is 4821 and 9 more.", "Bye."],
         ]
     )
-    tr = Transcriber(ModelSpec(tmp_path, "cpu", "int8", "fake"))
+    tr = Transcriber(ModelSpec(tmp_path, "cpu", "int8", "fake"), TranscribeOptions(stereo="split"))
     monkeypatch.setattr(Transcriber, "model", property(lambda self: fake))
     r = tr.transcribe(_stereo_wav(tmp_path), "s.wav")
     assert r.status == "ok" and r.channels == 2 and r.language == "en"
@@ -55,3 +55,23 @@ def test_redaction_before_assembly_and_across_speakers(tmp_path, monkeypatch) ->
     assert all(find_pii(s.text) == [] for s in r.segments)
     assert r.redaction_count >= 1
     assert r.redacted_text.splitlines()[0].startswith("caller:")
+
+
+def test_mix_mode_labels_segments_by_louder_channel(tmp_path, monkeypatch) -> None:  # noqa: ANN001
+    # Caller talks on the left during 0-2 s, agent on the right during 2-4 s.
+    t = np.arange(8000 * 4) / 8000
+    tone = 0.3 * np.sin(2 * np.pi * 440 * t)
+    left, right = tone.copy(), tone.copy()
+    left[16000:] = 0
+    right[:16000] = 0
+    path = tmp_path / "turns.wav"
+    write_wav(path, np.stack([left, right], axis=1))
+    fake = FakeModel([["Hello, I need a plumber.", "Sure, when suits you?"]])
+    tr = Transcriber(ModelSpec(tmp_path, "cpu", "int8", "fake"))  # default: mix
+    monkeypatch.setattr(Transcriber, "model", property(lambda self: fake))
+    r = tr.transcribe(path.read_bytes(), "turns.wav")
+    assert fake.calls == 1  # one pass over the downmix
+    assert [(s.speaker, s.text) for s in r.segments] == [
+        ("caller", "Hello, I need a plumber."),
+        ("agent", "Sure, when suits you?"),
+    ]
