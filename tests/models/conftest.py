@@ -13,11 +13,13 @@ import pytest
 from models.config import ModelConfig, config_from_dict
 from models.synthetic import make_features, write_features
 
-FAST_HGB: dict[str, Any] = {
-    "name": "test-hgb",
-    "model_type": "hist_gradient_boosting",
+# The default's model type (calibrated logistic regression with TF-IDF): fast enough that the
+# suite can train dozens of times. `FAST_TREES` overrides it for the tests of the trees.
+FAST: dict[str, Any] = {
+    "name": "test-logistic",
+    "model_type": "logistic",
     "seed": 5,
-    "hyperparameters": {"max_iter": 60, "learning_rate": 0.1, "min_samples_leaf": 30},
+    "hyperparameters": {"C": 0.5},
     "calibration": "isotonic",
     "features": {
         "numeric": [
@@ -34,12 +36,17 @@ FAST_HGB: dict[str, Any] = {
         "text_max_features": 300,
     },
     "split": {"validation_weeks": 2},
-    "tune": {"metric": "roc_auc", "folds": 3, "space": {"max_leaf_nodes": [7, 15]}},
+    "tune": {"metric": "roc_auc", "folds": 3, "space": {"C": [0.3, 1.0]}},
+}
+FAST_TREES: dict[str, Any] = {
+    "name": "test-hgb",
+    "model_type": "hist_gradient_boosting",
+    "hyperparameters": {"max_iter": 30, "learning_rate": 0.15, "min_samples_leaf": 30},
 }
 
 
 def fast_config(**overrides: Any) -> ModelConfig:
-    return config_from_dict({**FAST_HGB, **overrides})
+    return config_from_dict({**FAST, **overrides})
 
 
 @pytest.fixture(scope="session")
@@ -51,6 +58,11 @@ def features() -> pl.DataFrame:
 @pytest.fixture
 def config() -> ModelConfig:
     return fast_config()
+
+
+@pytest.fixture
+def trees_config() -> ModelConfig:
+    return fast_config(**FAST_TREES)
 
 
 @pytest.fixture
@@ -78,3 +90,13 @@ def fitted(features: pl.DataFrame) -> Any:
     from models.train import fit_and_evaluate
 
     return fit_and_evaluate(features, fast_config())
+
+
+@pytest.fixture(autouse=True)
+def one_thread_per_worker() -> Any:
+    """One OpenMP/BLAS thread per test process: CI runs two xdist workers on two cores, and
+    HistGradientBoosting's OpenMP threads fighting over them made a 1 s fit take 10 s."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1):
+        yield

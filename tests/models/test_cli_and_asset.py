@@ -19,10 +19,9 @@ from pipelines.scoring.checks import scores_not_constant, scores_use_a_registere
 def config_file(tmp_path: Path, make_config) -> Path:
     # Cheaper still than the shared test config: these tests exercise plumbing, not accuracy.
     config = make_config(
-        hyperparameters={"max_iter": 30, "min_samples_leaf": 30},
         calibration="sigmoid",
         calibration_folds=2,
-        tune={"space": {"max_leaf_nodes": [7, 15]}, "folds": 2},
+        tune={"space": {"C": [0.3, 1.0]}, "folds": 2},
     )
     path = tmp_path / "fast.yaml"
     raw = config.to_dict()
@@ -46,14 +45,14 @@ def test_train_tune_evaluate_list(
     common += ["--models-dir", str(models_dir)]
     assert main(["model", "train", *common]) == 0
     out = capsys.readouterr().out
-    assert "registered test-hgb-" in out and "duration_rule" in out and "report:" in out
+    assert "registered test-logistic-" in out and "duration_rule" in out and "report:" in out
     assert main(["model", "tune", *common]) == 0
     assert "best config:" in capsys.readouterr().out
     assert main(["model", "evaluate", *common]) == 0
-    assert "evaluated test-hgb-" in capsys.readouterr().out
+    assert "evaluated test-logistic-" in capsys.readouterr().out
     assert main(["model", "list", *common, "--json"]) == 0
     listing = capsys.readouterr().out
-    assert listing.count("test-hgb-") >= 3 and "*" in listing  # two models + JSON; a champion
+    assert listing.count("test-logistic-") >= 3 and "*" in listing  # two models + JSON; a champion
     with duckdb.connect(str(warehouse), read_only=True) as con:
         kinds = sorted(r[0] for r in con.execute("select kind from ml.model_runs").fetchall())
     assert kinds == ["evaluate", "train", "tune"]

@@ -37,6 +37,13 @@ def test_same_seed_same_data_same_metrics(features: pl.DataFrame, config, fitted
     )
 
 
+def test_trees_are_reproducible_too(features: pl.DataFrame, trees_config) -> None:
+    a = fit_and_evaluate(features, trees_config)
+    b = fit_and_evaluate(features, trees_config)
+    assert _summary(a.metrics) == _summary(b.metrics)
+    assert a.metrics["model"]["roc_auc"] > a.metrics["duration_rule"]["roc_auc"]
+
+
 def test_model_and_baselines_judged_on_the_same_later_rows(features: pl.DataFrame, fitted) -> None:
     result = fitted
     m = result.metrics
@@ -110,19 +117,17 @@ def test_cross_validation_scores_each_point_on_forward_folds(
 ) -> None:
     train_rows = labelled(features).head(600)
     results = cross_validate(config, train_rows, parameter_grid(config))
-    assert [r["params"] for r in results] == [{"max_leaf_nodes": 7}, {"max_leaf_nodes": 15}]
+    assert [r["params"] for r in results] == [{"C": 0.3}, {"C": 1.0}]
     for r in results:
         assert r["folds"] == config.tune.folds
         assert 0.5 < r["score"] <= 1.0
 
 
-@pytest.mark.parametrize("model_type", ["hist_gradient_boosting", "logistic"])
+@pytest.mark.parametrize("trees", [False, True])
 def test_trains_when_nothing_is_transcribed(
-    features: pl.DataFrame, make_config, model_type: str
+    features: pl.DataFrame, config, trees_config, trees: bool
 ) -> None:
-    # the logistic model takes none of the trees' hyperparameters
-    overrides = {"hyperparameters": {}} if model_type == "logistic" else {}
-    config = make_config(model_type=model_type, **overrides)
+    config = trees_config if trees else config
     # A warehouse before transcription ran: every text empty, sentiment and outcome missing.
     # (TF-IDF finds no vocabulary; all-missing columns cannot be binned by the trees.)
     bare = features.with_columns(
