@@ -13,6 +13,13 @@ Both are dbt subprocesses (as Dagster runs them); wall time and peak RSS of the 
 are measured, plus dbt's own per-model execution times from run_results.json, which leave out
 dbt's fixed start-up (parsing, connecting) and show the cost of the SQL itself.
 The target of issue 5: daily <= 10% of full.
+
+`--amplify K` makes the warehouse K times bigger without simulating K times longer: after all
+30 days are ingested and attributed once, every call, conversion and session is cloned K-1
+times under new ids (call_id~k, session_id~k, caller_key~k...), then the last arrival day's
+call events and conversions (and the attribution of its new calls) are held back, the marts
+built, and the held rows put back as the next load (new _load_id, attributed_at = now), which
+is what ingestion and attribution's incremental run leave behind on a real day.
 """
 
 from __future__ import annotations
@@ -86,11 +93,73 @@ def dbt(args: list[str], settings: Settings, target: Path) -> tuple[float, float
     return (wall, rss, *model_seconds(target))
 
 
+# (table, columns that get the clone suffix): every id the marts join on, so clones never meet
+# their originals.
+_CLONES = (
+    ("raw.call_events", ("event_id", "call_id")),
+    ("raw.conversions", ("event_id", "call_id")),
+    ("attribution.conversion_caller_keys", ("event_id", "caller_key")),
+    ("attribution.sessions", ("session_id", "visitor_id")),
+    ("attribution.number_assignments", ("session_id",)),
+    ("attribution.call_attribution", ("call_id", "session_id", "visitor_id", "caller_key")),
+    ("attribution.touches", ("call_id", "session_id")),
+)
+
+
+def amplified_warehouse(landing: Path, warehouse: Path, k: int, last_day: str) -> None:
+    """All days ingested + attributed, cloned k times, the last day's calls held back in
+    bench_held_* tables (see the module docstring)."""
+    load_landing(warehouse, landing)
+    with duckdb.connect(str(warehouse)) as con:
+        run_attribution(con, SECRET)
+        for table, cols in _CLONES:
+            replace = ", ".join(f"t.{c} || '~' || r.k as {c}" for c in cols)
+            # table and column names are this module's constants, k is a parameter
+            con.execute(
+                f"insert into {table} select t.* replace ({replace}) "
+                f"from {table} as t cross join range(1, ?) as r(k)",
+                [k],
+            )
+        day = dt.date.fromisoformat(last_day)
+        for feed in ("call_events", "conversions"):
+            con.execute(
+                f"create table raw.bench_held_{feed} as "
+                f"select * from raw.{feed} where _arrival_date = ?",
+                [day],
+            )
+            con.execute(f"delete from raw.{feed} where _arrival_date = ?", [day])
+        held_calls = """select call_id from raw.bench_held_call_events
+                        where event_type = 'call.started'"""
+        for table in ("call_attribution", "touches"):
+            con.execute(
+                f"create table attribution.bench_held_{table} as select * "
+                f"from attribution.{table} where call_id in ({held_calls})"
+            )
+            con.execute(f"delete from attribution.{table} where call_id in ({held_calls})")
+
+
+def release_held_day(warehouse: Path) -> None:
+    with duckdb.connect(str(warehouse)) as con:
+        next_load = con.execute("select max(_load_id) + 1 from raw.call_events").fetchone()[0]
+        for feed in ("call_events", "conversions"):
+            con.execute(
+                f"insert into raw.{feed} select * replace (? as _load_id) "
+                f"from raw.bench_held_{feed}",
+                [next_load],
+            )
+        con.execute(
+            "insert into attribution.call_attribution select * replace "
+            "(now() as attributed_at) from attribution.bench_held_call_attribution"
+        )
+        con.execute("insert into attribution.touches from attribution.bench_held_touches")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--scale", default="medium", choices=["small", "medium"])
     parser.add_argument("--days", type=int, default=30)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--amplify", type=int, default=1, help="clone every call k times")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="bench_marts_"))
@@ -102,15 +171,22 @@ def main() -> None:
         last = arrival_days[-1]
         warehouse = work / "warehouse.duckdb"
         settings = Settings(warehouse_path=str(warehouse))
-        load_landing(warehouse, landing, days=arrival_days[:-1])
-        with duckdb.connect(str(warehouse)) as con:
-            run_attribution(con, SECRET)
-        prepare_warehouse(settings)
         target = work / "target"
-        dbt(["run", "--full-refresh"], settings, target)  # the build before the day arrives
-        load_landing(warehouse, landing, days=[last])
+        if args.amplify > 1:
+            amplified_warehouse(landing, warehouse, args.amplify, last)
+            prepare_warehouse(settings)
+            dbt(["run", "--full-refresh"], settings, target)  # the build before the day
+            release_held_day(warehouse)
+        else:
+            load_landing(warehouse, landing, days=arrival_days[:-1])
+            with duckdb.connect(str(warehouse)) as con:
+                run_attribution(con, SECRET)
+            prepare_warehouse(settings)
+            dbt(["run", "--full-refresh"], settings, target)  # the build before the day
+            load_landing(warehouse, landing, days=[last])
+            with duckdb.connect(str(warehouse)) as con:
+                run_attribution(con, SECRET)
         with duckdb.connect(str(warehouse)) as con:
-            run_attribution(con, SECRET)
             calls = con.execute("select count(distinct call_id) from raw.call_events").fetchone()
             events = con.execute("select count(*) from raw.call_events").fetchone()
             beacons = con.execute("select count(*) from raw.dni_beacons").fetchone()
@@ -122,7 +198,8 @@ def main() -> None:
         shutil.rmtree(work, ignore_errors=True)
 
     print(
-        f"\n30-day warehouse ({args.scale}, {args.days} days, seed {args.seed}): {calls[0]:,} "
+        f"\n30-day warehouse ({args.scale}, {args.days} days, seed {args.seed}, "
+        f"x{args.amplify}): {calls[0]:,} "
         f"calls, {events[0]:,} call events, {beacons[0]:,} beacons; daily run = arrival day "
         f"{last}; setup {setup:.0f}s; {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC\n"
     )

@@ -1,3 +1,7 @@
+-- A table, not a view: the pool-health mart reads it four times, and its timezone
+-- conversions (two per assignment) are the expensive part.
+{{ config(materialized='table') }}
+
 -- How long each DNI pool spent at each level of concurrently held numbers, per local day.
 -- A sweep over assignment intervals [assigned_at, held_until): +1 when a session takes a number,
 -- -1 when it lets it go; between two consecutive boundaries the level is constant. This is exact

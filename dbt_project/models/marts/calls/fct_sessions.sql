@@ -32,10 +32,15 @@ accounts as (
 
 sessions_in_scope as (
 
-    select * from sessions
+    -- the local time is computed once: timezone() with a per-row zone costs ~10 us a row
+    select
+        sessions.*,
+        {{ to_local('sessions.started_at', 'accounts.timezone') }} as started_at_local
+    from sessions
+    left join accounts on sessions.account_id = accounts.account_id
     {% if is_incremental() %}
         where
-            last_beacon_at
+            sessions.last_beacon_at
             >= (
                 select max(this.last_beacon_at) - to_days({{ var('incremental_lookback_days') }})
                 from {{ this }} as this
@@ -63,10 +68,8 @@ final as (
         sessions_in_scope.account_id,
         sessions_in_scope.visitor_id,
         sessions_in_scope.started_at,
-        {{ to_local('sessions_in_scope.started_at', 'accounts.timezone') }} as started_at_local,
-        cast(
-            {{ to_local('sessions_in_scope.started_at', 'accounts.timezone') }} as date
-        ) as date_local,
+        sessions_in_scope.started_at_local,
+        cast(sessions_in_scope.started_at_local as date) as date_local,
         sessions_in_scope.last_beacon_at,
         sessions_in_scope.ended_at,
         cast(
@@ -91,7 +94,6 @@ final as (
         coalesce(calls_per_session.calls, 0) as calls,
         coalesce(calls_per_session.calls, 0) > 0 as has_call
     from sessions_in_scope
-    left join accounts on sessions_in_scope.account_id = accounts.account_id
     left join calls_per_session on sessions_in_scope.session_id = calls_per_session.session_id
 
 )

@@ -27,6 +27,21 @@ accounts as (
 
 ),
 
+pool_numbers as (
+
+    -- validity in local time, once per number (not once per pool-day and number)
+    select
+        tracking_numbers.account_id,
+        tracking_numbers.pool_id,
+        tracking_numbers.tracking_number,
+        {{ to_local('tracking_numbers.valid_from', 'accounts.timezone') }} as valid_from_local,
+        {{ to_local('tracking_numbers.valid_to', 'accounts.timezone') }} as valid_to_local
+    from tracking_numbers
+    inner join accounts on tracking_numbers.account_id = accounts.account_id
+    where tracking_numbers.number_kind = 'pool'
+
+),
+
 calls as (
 
     select * from {{ ref('fct_calls') }}
@@ -77,20 +92,16 @@ pool_sizes as (
         pool_days.account_id,
         pool_days.pool_id,
         pool_days.date_local,
-        count(distinct tracking_numbers.tracking_number) as pool_size
+        count(distinct pool_numbers.tracking_number) as pool_size
     from pool_days
-    inner join accounts on pool_days.account_id = accounts.account_id
-    inner join tracking_numbers
+    inner join pool_numbers
         on
-            pool_days.account_id = tracking_numbers.account_id
-            and pool_days.pool_id = tracking_numbers.pool_id
-            and tracking_numbers.number_kind = 'pool'
-            and {{ to_local('tracking_numbers.valid_from', 'accounts.timezone') }}
-            < pool_days.date_local + interval 1 day
+            pool_days.account_id = pool_numbers.account_id
+            and pool_days.pool_id = pool_numbers.pool_id
+            and pool_numbers.valid_from_local < pool_days.date_local + interval 1 day
             and (
-                tracking_numbers.valid_to is null
-                or {{ to_local('tracking_numbers.valid_to', 'accounts.timezone') }}
-                > pool_days.date_local
+                pool_numbers.valid_to_local is null
+                or pool_days.date_local < pool_numbers.valid_to_local
             )
     group by all
 
