@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -23,6 +24,7 @@ from ingest.simulate.engine import (
     CALL_TYPES,
     DAY,
     INTENTS,
+    K_UNKNOWN,
     K_WEB,
     M_AFTER_TIMEOUT,
     MISSED_STATUSES,
@@ -118,6 +120,7 @@ def simulate(
         clips = load_clips(clips_dir)  # raises ClipLibraryMissing with the fix in the message
     budget = RecordingBudget(recording_rate if clips else 0.0, cap if clips else 0)
 
+    _prepare(out)
     start_us = int(dt.datetime.combine(start, dt.time(), dt.UTC).timestamp()) * SEC
     end_us = start_us + days * DAY
     specs = ACCOUNT_SPECS[: sc.accounts]
@@ -180,6 +183,23 @@ def simulate(
     stable.pop("out")
     (out / TRUTH_DIR / "summary.json").write_text(json.dumps(stable, indent=2, sort_keys=True))
     return summary
+
+
+def _prepare(out: Path) -> None:
+    """Make `out` ready: rerunning into the folder of an earlier simulation replaces that
+    simulation's files (no stale days left behind); anything else that looks like landing data
+    is never touched."""
+    ours = [out / f for f in contract.FEEDS] + [out / RECORDINGS_DIR, out / TRUTH_DIR]
+    present = [p for p in ours if p.exists()]
+    if not present:
+        return
+    if not (out / TRUTH_DIR / "summary.json").is_file():
+        raise FileExistsError(
+            f"{out} already holds {present[0].name}/ that the simulator did not write; "
+            "simulate into an empty folder"
+        )
+    for p in present:
+        shutil.rmtree(p)
 
 
 # --- reference feeds -----------------------------------------------------------------------
@@ -594,7 +614,10 @@ def _call_tables(
         {
             "call_id": call_id,
             "account_id": pa.repeat(pa.scalar(spec.account_id), k),
-            "location_id": _take(loc_ids, c["loc"], pa.string()),
+            # an unpublished number belongs to no location the pipeline could know of
+            "location_id": _take(
+                loc_ids, np.where(c["kind"] == K_UNKNOWN, -1, c["loc"]), pa.string()
+            ),
             "started_at": _ts(t),
             "tracking_number": _take([x.number for x in sim.numbers], c["number"], pa.string()),
             "number_kind": _take(kind_names, c["number"], pa.string()),
@@ -981,12 +1004,10 @@ def _expected_attribution(sims: list[AccountSim], calls: pa.Table) -> pa.Table:
                 status[i] = "matched" if len(cands) == 1 else "ambiguous"
                 winner[i] = gid[cands[0]]  # scanned latest assignment first
     true_session = calls["_session"].to_numpy()
-    winner_id = pa.array(
-        [
-            None if w < 0 else f"s{a:02d}-{w:09d}"
-            for w, a in zip(winner.tolist(), acct.tolist(), strict=False)
-        ],
-        pa.string(),
+    winner_id = pc.if_else(
+        pa.array(winner >= 0),
+        _join("s", _pad(acct, 2), "-", _pad(np.maximum(winner, 0), 9)),
+        pa.nulls(n, pa.string()),
     )
     valid_unique = (status == "matched") & (winner == true_session) & (true_session >= 0)
     calls = calls.append_column(
@@ -1010,67 +1031,74 @@ def _first_time(calls: pa.Table) -> pa.Table:
     """First-time caller: no earlier call from the same number to the same account.
 
     Null where the caller id is blocked (unknown)."""
-    df = calls.select(["account_id", "caller_number", "started_at"]).to_pandas()
-    df["i"] = np.arange(len(df))
-    df = df.sort_values(["account_id", "caller_number", "started_at", "i"], kind="stable")
-    first = ~df.duplicated(["account_id", "caller_number"])
-    out = np.zeros(len(df), bool)
-    out[df["i"].to_numpy()] = first.to_numpy()
-    mask = calls["caller_number"].is_null().to_numpy(zero_copy_only=False)
-    arr = pa.array(out, mask=mask)
-    return calls.append_column("is_first_time_caller", arr)
+    account = pc.dictionary_encode(calls["account_id"]).combine_chunks().indices.to_numpy()
+    caller = pc.dictionary_encode(calls["caller_number"]).combine_chunks()
+    code = pc.fill_null(caller.indices, -1).to_numpy()
+    started = pc.cast(calls["started_at"], pa.int64()).to_numpy()
+    order = np.lexsort((np.arange(len(code)), started, code, account))
+    key_sorted = np.stack([account[order], code[order]])
+    first_sorted = np.ones(len(order), bool)
+    first_sorted[1:] = (key_sorted[:, 1:] != key_sorted[:, :-1]).any(axis=0)
+    first = np.empty(len(order), bool)
+    first[order] = first_sorted
+    return calls.append_column("is_first_time_caller", pa.array(first, mask=code < 0))
 
 
 def _link_conversions(calls: pa.Table, conversions: pa.Table) -> tuple[pa.Table, pa.Table]:
     """Which call each conversion links to by design.md's rule (call_id, else the caller's
-    most recent call at or before it within 30 days), and the conversion facts per call."""
-    import pandas as pd
+    most recent call at or before it within 30 days), and the conversion facts per call.
 
-    cv = conversions.to_pandas()
-    cl = calls.select(["call_id", "account_id", "caller_number", "started_at"]).to_pandas()
-    cv["i"] = np.arange(len(cv))
-    linked = pd.Series([None] * len(cv), dtype=object)
-    linked[cv["has_call_id"].to_numpy()] = cv.loc[cv["has_call_id"], "true_call_id"].to_numpy()
-    need = cv[~cv["has_call_id"] & cv["caller_number"].notna()].sort_values("occurred_at")
-    known = cl[cl["caller_number"].notna()].sort_values("started_at")
-    if len(need) and len(known):
-        m = pd.merge_asof(
-            need,
-            known.rename(columns={"call_id": "linked"}),
-            left_on="occurred_at",
-            right_on="started_at",
-            by=["account_id", "caller_number"],
-            direction="backward",
-            tolerance=pd.Timedelta(days=contract.CONVERSION_LINK_WINDOW_DAYS),
+    In DuckDB over the Arrow tables (an ASOF join), so a million calls stay cheap in memory."""
+    import duckdb
+
+    con = duckdb.connect()
+    cv = conversions.select(
+        ["event_id", "account_id", "occurred_at", "conversion_type", "value", "has_call_id",
+         "true_call_id", "caller_number"]
+    ).append_column("i", pa.array(np.arange(conversions.num_rows)))  # fmt: skip
+    cl = calls.select(["call_id", "account_id", "caller_number", "started_at"]).append_column(
+        "i", pa.array(np.arange(calls.num_rows))
+    )
+    con.register("cv", cv)
+    con.register("cl", cl)
+    window = contract.CONVERSION_LINK_WINDOW_DAYS
+    linked = (
+        con.execute(
+            """
+        select cv.i,
+               case when cv.has_call_id then cv.true_call_id
+                    when cl.started_at >= cv.occurred_at - to_days(?) then cl.call_id
+               end as expected_call_id
+        from cv asof left join cl
+          on cv.account_id = cl.account_id and cv.caller_number = cl.caller_number
+         and cv.occurred_at >= cl.started_at
+        order by cv.i
+        """,
+            [window],
         )
-        linked[m["i"].to_numpy()] = m["linked"].to_numpy()
-    linked = pd.Series([x if isinstance(x, str) else None for x in linked], dtype=object)
-    conversions = conversions.append_column(
-        "expected_call_id", pa.array(linked.tolist(), pa.string())
+        .arrow()
+        .read_all()
     )
-    cv["expected_call_id"] = linked.to_numpy()
-    cv["value_f"] = [None if v is None else float(v) for v in cv["value"]]
-    agg = (
-        cv.dropna(subset=["expected_call_id"])
-        .groupby("expected_call_id")
-        .agg(
-            conversion_count=("event_id", "count"),
-            conversion_value=("value_f", "sum"),
-            conversion_types=("conversion_type", lambda s: ",".join(sorted(set(s)))),
+    conversions = conversions.append_column("expected_call_id", linked["expected_call_id"])
+    con.register("lk", pa.table({"i": cv["i"], "expected_call_id": linked["expected_call_id"]}))
+    facts = (
+        con.execute(
+            """
+        with agg as (
+            select lk.expected_call_id as call_id, count(*) as n,
+                   coalesce(sum(cv.value), 0) as value,
+                   string_agg(distinct cv.conversion_type, ',' order by cv.conversion_type) as t
+            from lk join cv using (i) where lk.expected_call_id is not null group by 1
         )
+        select agg.n is not null as is_converted, coalesce(agg.n, 0)::bigint as conversion_count,
+               coalesce(agg.value, 0)::decimal(18, 2) as conversion_value,
+               agg.t as conversion_types
+        from cl left join agg using (call_id) order by cl.i
+        """
+        )
+        .arrow()
+        .read_all()
     )
-    ids = calls["call_id"].to_pylist()
-    counts = agg["conversion_count"].to_dict()
-    values = agg["conversion_value"].to_dict()
-    types = agg["conversion_types"].to_dict()
-    calls = calls.append_column("is_converted", pa.array([i in counts for i in ids]))
-    calls = calls.append_column(
-        "conversion_count", pa.array([int(counts.get(i, 0)) for i in ids], pa.int64())
-    )
-    calls = calls.append_column(
-        "conversion_value", money(np.array([values.get(i, 0.0) for i in ids], float))
-    )
-    calls = calls.append_column(
-        "conversion_types", pa.array([types.get(i) for i in ids], pa.string())
-    )
+    for name in facts.column_names:
+        calls = calls.append_column(name, facts[name])
     return calls, conversions

@@ -95,3 +95,20 @@ def test_scale_volumes_per_month(tmp_path: Path, scale: str, days: int, beacons,
     assert beacons[0] <= s.beacons * month <= beacons[1]
     assert calls[0] <= s.calls * month <= calls[1]
     assert SCALES[scale].recording_cap <= 200  # recordings capped (large: off)
+
+
+def test_rerun_replaces_an_earlier_simulation_only(tmp_path: Path) -> None:
+    kwargs = dict(scale="small", recordings=False, mess=MessRates.clean())
+    simulate(tmp_path / "z", days=3, **kwargs)
+    simulate(tmp_path / "z", days=1, **kwargs)  # a shorter rerun leaves no stale days behind
+    simulate(tmp_path / "fresh", days=1, **kwargs)
+
+    def files(root: Path) -> list[str]:
+        return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
+
+    assert files(tmp_path / "z") == files(tmp_path / "fresh")
+    foreign = tmp_path / "foreign"
+    (foreign / "call_events" / "dt=2026-10-01").mkdir(parents=True)
+    with pytest.raises(FileExistsError, match="did not write"):
+        simulate(foreign, days=1, **kwargs)
+    assert (foreign / "call_events" / "dt=2026-10-01").is_dir()

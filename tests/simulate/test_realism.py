@@ -425,3 +425,69 @@ def test_recordings_match_the_clip_and_the_call(small_landing: Path, landing_con
             >= 1
         )
     assert len(intents) >= 3
+
+
+def test_conversions_follow_the_call_intent(landing_con) -> None:
+    rate = dict(
+        rows(
+            landing_con,
+            "select intent, avg(is_converted::int) from truth_calls where intent is not null "
+            "group by 1",
+        )
+    )
+    assert rate["booked"] > rate["price_inquiry"] > 0
+    assert rate.get("spam", 0) == 0 and rate.get("wrong_number", 0) == 0
+    values = one(
+        landing_con,
+        "select count(*) from truth_calls where is_converted and conversion_value > 0",
+    )
+    assert values > 0
+
+
+def test_expected_attribution_is_what_the_rules_give_on_the_landing_beacons(landing_con) -> None:
+    """The truth's expected status / candidates / winner, recomputed from the landing files
+    (valid rows, first arrival per event_id) with design.md's pool rule."""
+    got = rows(
+        landing_con,
+        """
+        with acc as (
+            select account_id, coalesce(session_timeout_minutes, 30) as timeout_min
+            from accounts where dt = (select max(dt) from accounts)
+        ), b as (
+            select * from dni_beacons
+            where schema_version = 1 and session_id is not null
+              and event_type in ('session.started', 'page.viewed', 'number.assigned',
+                                 'session.heartbeat')
+              and occurred_at between '2000-01-01' and '2090-01-01'
+            qualify row_number() over (partition by event_id order by dt, key) = 1
+        ), assigned as (
+            select account_id, session_id, tracking_number, occurred_at as assigned_at
+            from b where event_type = 'number.assigned'
+        ), calls as (
+            select call_id, account_id, tracking_number, started_at
+            from truth_calls where number_kind = 'pool'
+        ), pairs as (
+            select c.call_id, a.session_id, a.assigned_at, c.started_at, acc.timeout_min
+            from calls c join acc using (account_id)
+            join assigned a on a.account_id = c.account_id
+             and a.tracking_number = c.tracking_number and a.assigned_at <= c.started_at
+        ), cands as (
+            select p.call_id, p.session_id, p.assigned_at
+            from pairs p join b on b.session_id = p.session_id and b.occurred_at <= p.started_at
+            group by p.call_id, p.session_id, p.assigned_at, p.started_at, p.timeout_min
+            having max(b.occurred_at) >= p.started_at - to_minutes(p.timeout_min)
+        ), per_call as (
+            select c.call_id, count(x.session_id) as n,
+                   arg_max(x.session_id, x.assigned_at) as winner
+            from calls c left join cands x using (call_id) group by 1
+        )
+        select p.call_id, p.n, p.winner, t.expected_candidate_count, t.expected_session_id,
+               t.expected_attribution_status
+        from per_call p join truth_calls t using (call_id)
+        """,
+    )
+    assert len(got) > 100
+    for call_id, n, winner, exp_n, exp_winner, status in got:
+        assert n == exp_n, call_id
+        assert (winner if n else None) == exp_winner, call_id
+        assert status == {0: "unattributed", 1: "matched"}.get(n, "ambiguous"), call_id
