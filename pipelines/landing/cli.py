@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import time
 from pathlib import Path
 
@@ -14,6 +15,11 @@ def cmd_s3(args: argparse.Namespace) -> int:
     from ingest.s3server import S3Server
 
     server = S3Server(Path(args.dir), s3_port=args.port)
+
+    def _terminate(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt  # SIGTERM stops the server like Ctrl-C: no orphaned `weed`
+
+    signal.signal(signal.SIGTERM, _terminate)
     server.start()
     server.create_bucket(args.bucket)
     print(f"SeaweedFS S3 on {server.endpoint_url} (data in {args.dir}); Ctrl-C stops it.")
@@ -21,7 +27,10 @@ def cmd_s3(args: argparse.Namespace) -> int:
     for k, v in server.env().items():
         print(f"  export {k}={v}")
     print(f"  export CALLTRACK_LANDING_URI=s3://{args.bucket}/landing")
-    print(f"Upload a landing zone: calltrack upload data/landing s3://{args.bucket}/landing")
+    print(
+        f"Upload a landing zone: calltrack upload data/landing s3://{args.bucket}/landing",
+        flush=True,
+    )
     try:
         while server.process is not None and server.process.poll() is None:
             time.sleep(1)
