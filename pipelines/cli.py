@@ -18,6 +18,7 @@ from pipelines.settings import Settings
 COMMAND_MODULES = (
     "ingest.simulate.cli",
     "pipelines.landing.cli",
+    "pipelines.attribution.cli",
     "pipelines.marts.cli",
     "transcribe.cli",
     "models.cli",
