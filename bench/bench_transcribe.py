@@ -41,7 +41,7 @@ def _worker(
     if only == "stereo":
         clips = [c for c in clips if c.channels == 2]
     spec = resolve_model("base", "cpu", "int8", cache)
-    refs, hyps = [], []
+    refs, hyps, outcomes = [], [], []
     t_load = time.perf_counter()
     if config == "calltrack":
         from transcribe.transcriber import TranscribeOptions, Transcriber
@@ -53,6 +53,7 @@ def _worker(
         for c in clips:
             r = tr.transcribe(c.path.read_bytes(), c.file)
             hyps.append(" ".join(s.text for s in r.segments))
+            outcomes.append(r.outcome == c.intent)
     else:
         from faster_whisper import WhisperModel
 
@@ -74,6 +75,7 @@ def _worker(
         "x_realtime": audio / wall,
         "wer": wer(refs, hyps),
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "outcome_accuracy": sum(outcomes) / len(outcomes) if outcomes else None,
     }
 
 
@@ -114,6 +116,9 @@ def main() -> int:
             f"{r['config']:<10} {r['clips']:>5} {r['audio_s']:>8.1f} {r['wall_s']:>8.1f} "
             f"{r['x_realtime']:>10.1f} {r['wer']:>6.3f} {r['peak_rss_mb']:>11.0f}"
         )
+    for r in rows:
+        if r["outcome_accuracy"] is not None:
+            print(f"{r['config']} outcome accuracy: {r['outcome_accuracy']:.2f}")
     if len(rows) != 2:
         return 0
     ours, base = rows
