@@ -43,6 +43,7 @@ from ingest.validate import (
     FILE_COLUMN,
     ROW_NUMBER_COLUMN,
     SEQ_COLUMN,
+    cast_sql,
     duckdb_type,
     ident,
     schema_drift,
@@ -330,7 +331,7 @@ def _load_batch(
         con.execute("ROLLBACK")
         raise
     finally:
-        for name in ("_stage", "_not_accepted"):
+        for name in ("_stage", "_not_accepted", "_rejected"):
             con.execute(f"DROP TABLE IF EXISTS temp.{name}")
     for r in results:
         if r.extra_columns:
@@ -353,10 +354,13 @@ def _stage_and_insert(
 ) -> list[FileResult]:
     cols = feed.field_names
     col_list = ", ".join(ident(c) for c in cols)
-    types = ", ".join(f"{ident(f.name)} {duckdb_type(f.type)}" for f in feed.fields)
+    # The stage is narrow (keys, payload hash, verdict): accepted rows are appended straight
+    # from the files' Arrow data afterwards, so wide rows are written once, into raw.
+    key_list = ", ".join(ident(k) for k in feed.key)
+    key_types = ", ".join(f"{ident(k)} {duckdb_type(feed.field(k).type)}" for k in feed.key)
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _stage (
-          _seq BIGINT, _file_key VARCHAR, {types}, _row_number BIGINT, _h UBIGINT,
+          _seq BIGINT, _file_key VARCHAR, {key_types}, _row_number BIGINT, _h UBIGINT,
           _reason_code VARCHAR, _reason_detail VARCHAR, _original_json VARCHAR)"""
     )
     results: list[FileResult] = []
@@ -397,11 +401,12 @@ def _stage_and_insert(
         plain = pa.schema([pa.field(fl.name, fl.type) for fl in table.schema])
         signature = tuple((fl.name, str(fl.type)) for fl in plain)
         groups.setdefault(signature, []).append(table.cast(plain))
-    for tables in groups.values():
-        source = pa.concat_tables(tables)
+    sources = [pa.concat_tables(tables) for tables in groups.values()]
+    del groups
+    for source in sources:
         plan = validation_plan(feed, source.schema, relation="_src")
         sql = f"""INSERT INTO _stage
-            SELECT _seq, _file_key, {col_list}, _row_number, {payload_hash(feed)},
+            SELECT _seq, _file_key, {key_list}, _row_number, {payload_hash(feed)},
                    _reason_code, _reason_detail, _original_json
             FROM ({plan.sql})"""
         values = {"arrival_date": arrival, "landing_root": root}
@@ -410,42 +415,50 @@ def _stage_and_insert(
             con.execute(sql, _params(sql, values))
         finally:
             con.unregister("_src")
-        del source
 
     _classify_duplicates(con, feed, arrival)
 
+    # Rejected (invalid, duplicate, conflicting) row positions; everything else is accepted.
     con.execute(
-        f"""INSERT INTO raw.{feed.name}
-        SELECT {col_list}, _file_key, _row_number, $arrival, $loaded_at, $load_id
-        FROM _stage s
-        WHERE _reason_code IS NULL
-          AND NOT EXISTS (SELECT 1 FROM _not_accepted n WHERE n._seq = s._seq)
-        """,
-        {"arrival": arrival, "loaded_at": loaded_at, "load_id": load_id},
+        """CREATE OR REPLACE TEMP TABLE _rejected AS
+        SELECT _seq FROM _stage WHERE _reason_code IS NOT NULL
+        UNION ALL SELECT _seq FROM _not_accepted"""
     )
     payload_json = (
         "CAST(to_json(struct_pack("
-        + ", ".join(f"{ident(c)} := s.{ident(c)}" for c in cols)
+        + ", ".join(f"{ident(c)} := v.{ident(c)}" for c in cols)
         + ")) AS VARCHAR)"
     )
+    meta = {"arrival": arrival, "loaded_at": loaded_at, "load_id": load_id}
+    for source in sources:
+        cast = cast_sql(feed, source.schema, relation="_src")
+        con.register("_src", source)
+        try:
+            con.execute(
+                f"""INSERT INTO raw.{feed.name}
+                SELECT {col_list}, _file_key, _row_number, $arrival, $loaded_at, $load_id
+                FROM ({cast}) v
+                WHERE NOT EXISTS (SELECT 1 FROM _rejected r WHERE r._seq = v._seq)""",
+                meta,
+            )
+            con.execute(
+                f"""INSERT INTO quarantine.{feed.name}
+                SELECT 'conflicting_duplicate',
+                       'same key as an accepted row (' || n.first_file_key || ' row '
+                         || n.first_row_number || '), different payload',
+                       v._file_key, v._row_number, $arrival, $loaded_at, $load_id, {payload_json}
+                FROM ({cast}) v JOIN _not_accepted n USING (_seq)
+                WHERE n.status = 'conflicting_duplicate'""",
+                meta,
+            )
+        finally:
+            con.unregister("_src")
     con.execute(
         f"""INSERT INTO quarantine.{feed.name}
-        SELECT reason_code, reason_detail, _file_key, _row_number, $arrival, $loaded_at,
-               $load_id, original_json
-        FROM (
-          SELECT _seq, _reason_code AS reason_code, _reason_detail AS reason_detail,
-                 _file_key, _row_number, _original_json AS original_json
-          FROM _stage WHERE _reason_code IS NOT NULL
-          UNION ALL
-          SELECT s._seq, 'conflicting_duplicate',
-                 'same key as an accepted row (' || n.first_file_key || ' row '
-                   || n.first_row_number || '), different payload',
-                 s._file_key, s._row_number, {payload_json}
-          FROM _stage s JOIN _not_accepted n USING (_seq)
-          WHERE n.status = 'conflicting_duplicate'
-        )
-        """,
-        {"arrival": arrival, "loaded_at": loaded_at, "load_id": load_id},
+        SELECT _reason_code, _reason_detail, _file_key, _row_number, $arrival, $loaded_at,
+               $load_id, _original_json
+        FROM _stage WHERE _reason_code IS NOT NULL""",
+        meta,
     )
     # Per-file counts straight from the staged rows: the ledger says what the tables hold.
     counts = con.execute(

@@ -260,6 +260,32 @@ def _path_escapes(col: str) -> str:
     )
 
 
+def _casts(feed: Feed, source: pa.Schema) -> list[tuple[str, str]]:
+    """(field, SQL expression casting the source column to the contract type) per field."""
+    names = set(source.names)
+    out = []
+    for f in feed.fields:
+        target = duckdb_type(f.type)
+        if f.name not in names or _nested(source.field(f.name).type):
+            # Missing: null. A list or struct never becomes a scalar: null, flagged uncastable.
+            expr = f"CAST(NULL AS {target})"
+        elif source.field(f.name).type == f.type:
+            expr = ident(f.name)
+        else:
+            expr = f"TRY_CAST({ident(f.name)} AS {target})"
+        out.append((f.name, expr))
+    return out
+
+
+def cast_sql(feed: Feed, source: pa.Schema, relation: str = "src") -> str:
+    """SELECT of the contract fields cast to their types (no rules), plus the internal columns
+    present: what accepted rows are appended from, once validation has judged them."""
+    carried = [(c, a) for c, a in INTERNAL_COLUMNS.items() if c in set(source.names)]
+    cols = [f"{expr} AS {ident(name)}" for name, expr in _casts(feed, source)]
+    cols += [f"{ident(c)} AS {a}" for c, a in carried]
+    return f"SELECT {', '.join(cols)} FROM {relation}"
+
+
 def validation_plan(feed: Feed, source: pa.Schema, relation: str = "src") -> ValidationPlan:
     """The SELECT validating a file of `feed` with schema `source`, registered as `relation`.
 
@@ -273,17 +299,7 @@ def validation_plan(feed: Feed, source: pa.Schema, relation: str = "src") -> Val
     names = set(source.names)
     # The inner SELECT exposes the file as it came as a struct `s` and the cast row as a
     # struct `c`, side by side from one scan, so rules can say s."x" and c."x" without clashes.
-    casts = []
-    for f in feed.fields:
-        target = duckdb_type(f.type)
-        if f.name not in names or _nested(source.field(f.name).type):
-            # Missing: null. A list or struct never becomes a scalar: null, flagged uncastable.
-            expr = f"CAST(NULL AS {target})"
-        elif source.field(f.name).type == f.type:
-            expr = ident(f.name)
-        else:
-            expr = f"TRY_CAST({ident(f.name)} AS {target})"
-        casts.append(f"{ident(f.name)} := {expr}")
+    casts = [f"{ident(name)} := {expr}" for name, expr in _casts(feed, source)]
     originals = [n for n in source.names if n not in INTERNAL_COLUMNS]
     # Internal columns present in the relation travel through (ROW_NUMBER_COLUMN must be).
     carried = [(c, alias) for c, alias in INTERNAL_COLUMNS.items() if c in names]
