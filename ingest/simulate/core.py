@@ -1048,57 +1048,61 @@ def _link_conversions(calls: pa.Table, conversions: pa.Table) -> tuple[pa.Table,
     """Which call each conversion links to by design.md's rule (call_id, else the caller's
     most recent call at or before it within 30 days), and the conversion facts per call.
 
-    In DuckDB over the Arrow tables (an ASOF join), so a million calls stay cheap in memory."""
-    import duckdb
+    Only the key columns go through pandas (merge_asof); aggregates and the join back are
+    Arrow, so a million calls stay cheap in memory."""
+    import pandas as pd
 
-    con = duckdb.connect()
-    cv = conversions.select(
-        ["event_id", "account_id", "occurred_at", "conversion_type", "value", "has_call_id",
-         "true_call_id", "caller_number"]
-    ).append_column("i", pa.array(np.arange(conversions.num_rows)))  # fmt: skip
-    cl = calls.select(["call_id", "account_id", "caller_number", "started_at"]).append_column(
-        "i", pa.array(np.arange(calls.num_rows))
-    )
-    con.register("cv", cv)
-    con.register("cl", cl)
-    window = contract.CONVERSION_LINK_WINDOW_DAYS
-    linked = (
-        con.execute(
-            """
-        select cv.i,
-               case when cv.has_call_id then cv.true_call_id
-                    when cl.started_at >= cv.occurred_at - to_days(?) then cl.call_id
-               end as expected_call_id
-        from cv asof left join cl
-          on cv.account_id = cl.account_id and cv.caller_number = cl.caller_number
-         and cv.occurred_at >= cl.started_at
-        order by cv.i
-        """,
-            [window],
+    n_conv = conversions.num_rows
+    has_id = conversions["has_call_id"].to_numpy(zero_copy_only=False)
+    need = conversions.select(["account_id", "caller_number", "occurred_at"]).to_pandas()
+    need["i"] = np.arange(n_conv)
+    need = need[~has_id & need["caller_number"].notna()].sort_values("occurred_at", kind="stable")
+    known = calls.select(["call_id", "account_id", "caller_number", "started_at"]).to_pandas()
+    known = known[known["caller_number"].notna()].sort_values("started_at", kind="stable")
+    by_rule = np.full(n_conv, None, object)
+    if len(need) and len(known):
+        m = pd.merge_asof(
+            need,
+            known,
+            left_on="occurred_at",
+            right_on="started_at",
+            by=["account_id", "caller_number"],
+            direction="backward",
+            tolerance=pd.Timedelta(days=contract.CONVERSION_LINK_WINDOW_DAYS),
         )
-        .arrow()
-        .read_all()
+        by_rule[m["i"].to_numpy()] = [x if isinstance(x, str) else None for x in m["call_id"]]
+    linked = pc.if_else(
+        pa.array(has_id), conversions["true_call_id"], pa.array(by_rule.tolist(), pa.string())
     )
-    conversions = conversions.append_column("expected_call_id", linked["expected_call_id"])
-    con.register("lk", pa.table({"i": cv["i"], "expected_call_id": linked["expected_call_id"]}))
+    conversions = conversions.append_column("expected_call_id", linked)
     facts = (
-        con.execute(
-            """
-        with agg as (
-            select lk.expected_call_id as call_id, count(*) as n,
-                   coalesce(sum(cv.value), 0) as value,
-                   string_agg(distinct cv.conversion_type, ',' order by cv.conversion_type) as t
-            from lk join cv using (i) where lk.expected_call_id is not null group by 1
+        pa.table(
+            {
+                "call_id": linked,
+                "value": conversions["value"],
+                "conversion_type": conversions["conversion_type"],
+            }
         )
-        select agg.n is not null as is_converted, coalesce(agg.n, 0)::bigint as conversion_count,
-               coalesce(agg.value, 0)::decimal(18, 2) as conversion_value,
-               agg.t as conversion_types
-        from cl left join agg using (call_id) order by cl.i
-        """
-        )
-        .arrow()
-        .read_all()
+        .filter(pc.is_valid(linked))
+        .group_by("call_id")
+        .aggregate([("call_id", "count"), ("value", "sum"), ("conversion_type", "distinct")])
     )
-    for name in facts.column_names:
-        calls = calls.append_column(name, facts[name])
-    return calls, conversions
+    types = pa.array(
+        [",".join(sorted(t)) for t in facts["conversion_type_distinct"].to_pylist()], pa.string()
+    )
+    facts = pa.table(
+        {
+            "call_id": facts["call_id"],
+            "is_converted": pa.repeat(pa.scalar(True), facts.num_rows),
+            "conversion_count": facts["call_id_count"].cast(pa.int64()),
+            "conversion_value": facts["value_sum"].cast(contract.MONEY),
+            "conversion_types": types,
+        }
+    )
+    keyed = calls.select(["call_id"]).append_column("_i", pa.array(np.arange(calls.num_rows)))
+    joined = keyed.join(facts, "call_id", join_type="left outer").sort_by("_i")
+    calls = calls.append_column("is_converted", pc.fill_null(joined["is_converted"], False))
+    calls = calls.append_column("conversion_count", pc.fill_null(joined["conversion_count"], 0))
+    zero = pa.scalar(0, contract.MONEY)
+    calls = calls.append_column("conversion_value", pc.fill_null(joined["conversion_value"], zero))
+    return calls.append_column("conversion_types", joined["conversion_types"]), conversions
