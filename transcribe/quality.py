@@ -12,21 +12,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from transcribe.redact import digit_stream
+from transcribe.redact import DIGIT_WORDS, digit_stream
 
-_DIGITS = {
-    "zero": "0",
-    "oh": "0",
-    "one": "1",
-    "two": "2",
-    "three": "3",
-    "four": "4",
-    "five": "5",
-    "six": "6",
-    "seven": "7",
-    "eight": "8",
-    "nine": "9",
-}
+# Digit words normalised to digits on both sides, so "four one" vs "41" is no WER error.
+_DIGITS = {w: d for w, d in DIGIT_WORDS.items() if w != "o"}  # a lone "o" is often a word
 _CONTRACTIONS = {
     "i'm": "i am",
     "it's": "it is",

@@ -36,7 +36,7 @@ CARD, CVV, EXPIRY, SSN, EMAIL, PHONE = (
     "[PHONE]",
 )
 
-_DIGIT_WORDS = {
+DIGIT_WORDS = {
     "zero": "0",
     "oh": "0",
     "o": "0",
@@ -123,8 +123,8 @@ def _tokens(text: str) -> list[_Tok]:
         low = t.lower()
         if t.isdigit():
             out.append(_Tok(m.start(), m.end(), t, t, t))
-        elif low in _DIGIT_WORDS:
-            out.append(_Tok(m.start(), m.end(), t, _DIGIT_WORDS[low], _DIGIT_WORDS[low]))
+        elif low in DIGIT_WORDS:
+            out.append(_Tok(m.start(), m.end(), t, DIGIT_WORDS[low], DIGIT_WORDS[low]))
         elif low in _NUMBER_WORDS:
             out.append(_Tok(m.start(), m.end(), t, None, _NUMBER_WORDS[low]))
         else:

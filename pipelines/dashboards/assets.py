@@ -5,22 +5,12 @@ from pathlib import Path
 import dagster as dg
 
 from dashboards import build_dashboards
+from dashboards.queries import REQUIRED_TABLES
 from pipelines.resources import CalltrackSettings
 
 # The marts the pages read (docs/architecture.md, "Marts"). Declared as deps so the site is
 # rebuilt after them; it reads them from the warehouse file, not through an IO manager.
-MART_DEPS = [
-    dg.AssetKey(["marts", model])
-    for model in (
-        "fct_calls",
-        "mart_channel_performance",
-        "mart_keyword_performance",
-        "mart_missed_calls_by_hour",
-        "mart_number_pool_health",
-        "mart_location_performance",
-        "dim_accounts",
-    )
-]
+MART_DEPS = [dg.AssetKey(["marts", model]) for model in REQUIRED_TABLES]
 
 
 @dg.asset(
