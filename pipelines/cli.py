@@ -7,6 +7,7 @@ function in its `cli` module (simulate, s3, dbt, model, transcribe), so this fil
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import importlib
 import os
 import sys
@@ -60,7 +61,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if settings.landing_is_s3:
         raise SystemExit("calltrack demo writes a local landing zone; unset CALLTRACK_LANDING_URI")
     print(f"simulating {args.days} days ({args.scale}) into {out} ...")
-    simulate(out, days=args.days, seed=args.seed, scale=args.scale)
+    simulate(out, days=args.days, seed=args.seed, scale=args.scale, start=args.start)
     return cmd_run(args)
 
 
@@ -90,6 +91,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--days", type=int, default=30)
     demo.add_argument("--seed", type=int, default=7)
     demo.add_argument("--scale", default="medium", choices=["small", "medium", "large"])
+    # Arrival days are Dagster partitions up to tomorrow: a simulated period must end in the past.
+    demo.add_argument("--start", type=dt.date.fromisoformat, default=dt.date(2026, 10, 1))
     demo.set_defaults(func=cmd_demo)
 
     contract = sub.add_parser("contract", help="print the landing-zone contract as Markdown")
