@@ -44,6 +44,17 @@ CATEGORICAL_COLUMNS = (
     "day_of_week_local",
 )
 TEXT_COLUMNS = ("redacted_text", "spotted_keywords", "outcome")
+# Everything read from the call's transcript: what a team without call transcription lacks, and
+# what the "logistic, no text" baseline leaves out.
+TRANSCRIPT_COLUMNS = (
+    "redacted_text",
+    "spotted_keywords",
+    "outcome",
+    "transcript_status",
+    "sentiment_overall",
+    "sentiment_caller",
+    "sentiment_agent",
+)
 FEATURE_COLUMNS = tuple(dict.fromkeys(NUMERIC_COLUMNS + CATEGORICAL_COLUMNS + TEXT_COLUMNS))
 FORBIDDEN_COLUMNS = LABEL_COLUMNS + ID_COLUMNS + TIME_COLUMNS
 

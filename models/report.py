@@ -9,7 +9,7 @@ from models.metrics import SUMMARY_METRICS
 LABELS = {
     "model": "model",
     "duration_rule": "baseline: qualified-call duration rule",
-    "logistic_no_text": "baseline: logistic regression, no text",
+    "logistic_no_text": "baseline: logistic regression, no transcript features",
 }
 
 

@@ -20,7 +20,7 @@ import yaml
 
 from models.config import CHAMPION_METRICS, FeatureSet, ModelConfig
 from models.estimators import build_estimator
-from models.features import labelled, load_features, model_input, target
+from models.features import TRANSCRIPT_COLUMNS, labelled, load_features, model_input, target
 from models.metrics import evaluate as compute_metrics
 from models.registry import (
     RegisteredModel,
@@ -50,9 +50,13 @@ class FitResult:
 
 def baseline_configs(config: ModelConfig) -> dict[str, ModelConfig]:
     """The two baselines every run is compared with, on the same split: the qualified-call
-    duration rule (calibrated on the training rows), and a logistic regression on the same
-    tabular features without the text columns."""
-    tabular = FeatureSet(numeric=config.features.numeric, categorical=config.features.categorical)
+    duration rule (calibrated on the training rows), and a logistic regression on the model's
+    features less every transcript feature (words, spotted keywords, outcome, sentiment,
+    transcript status): what the same calls tell a team that does not transcribe them."""
+    tabular = FeatureSet(
+        numeric=tuple(c for c in config.features.numeric if c not in TRANSCRIPT_COLUMNS),
+        categorical=tuple(c for c in config.features.categorical if c not in TRANSCRIPT_COLUMNS),
+    )
     if not tabular.columns:
         tabular = FeatureSet(numeric=("talk_seconds", "is_qualified"))
     return {

@@ -5,9 +5,10 @@ import numpy as np
 import polars as pl
 import pytest
 
-from models.features import LABEL_COLUMNS, labelled
+from models.features import LABEL_COLUMNS, TRANSCRIPT_COLUMNS, labelled
 from models.train import (
     NotEnoughData,
+    baseline_configs,
     cross_validate,
     fit_and_evaluate,
     parameter_grid,
@@ -141,3 +142,11 @@ def test_trains_when_nothing_is_transcribed(
     assert result.metrics["model"]["roc_auc"] > 0.6
     scores = predict(result.estimator, bare, config.features)
     assert len(scores) == len(bare) and np.isfinite(scores).all()
+
+
+def test_no_text_baseline_reads_nothing_from_the_transcript(config) -> None:
+    # The baseline stands for a team that does not transcribe calls: no words, keywords,
+    # outcome, sentiment or transcript status — only what the call record itself says.
+    baseline = baseline_configs(config)["logistic_no_text"].features
+    assert baseline.columns and not set(baseline.columns) & set(TRANSCRIPT_COLUMNS)
+    assert set(config.features.columns) - set(TRANSCRIPT_COLUMNS) == set(baseline.columns)
