@@ -47,7 +47,39 @@ create table if not exists transcripts.segments (
 """
 
 
+# Finished, redacted records keyed by audio content + configuration (transcribe/cache.py): the
+# same values call_transcripts/segments hold, never unredacted text; keywords are per account
+# and not kept here.
+TRANSCRIPT_CACHE_DDL = """
+create table if not exists transcripts.transcript_cache (
+    cache_key varchar primary key,  -- audio_sha256 || ':' || config_digest
+    audio_sha256 varchar not null,  -- SHA-256 of the recording's bytes
+    config_digest varchar not null, -- model, text-changing options, code and library versions
+    status varchar not null,
+    reason varchar,
+    language varchar,
+    language_probability double,
+    audio_seconds double,
+    channels integer,
+    model varchar,
+    redacted_text varchar,
+    sentiment_overall double,
+    sentiment_caller double,
+    sentiment_agent double,
+    sentiment_label varchar,
+    outcome varchar,
+    redaction_count integer,
+    segments struct(
+        speaker varchar, start_seconds double, end_seconds double, redacted_text varchar,
+        sentiment double, avg_logprob double, no_speech_prob double
+    )[],
+    created_at timestamp with time zone
+)
+"""
+
+
 def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("create schema if not exists transcripts")
     con.execute(CALL_TRANSCRIPTS_DDL)
     con.execute(SEGMENTS_DDL)
+    con.execute(TRANSCRIPT_CACHE_DDL)

@@ -84,15 +84,20 @@ class AudioError(Exception):
         self.reason = reason
 
 
+def name_supported(name: str) -> bool:
+    """False for a file name whose extension is not audio (no extension is fine)."""
+    suffix = PurePosixPath(name).suffix.lower()
+    return not suffix or suffix in AUDIO_EXTENSIONS
+
+
 def probe_and_decode(data: bytes, name: str, max_seconds: float) -> tuple[list[np.ndarray], float]:
     """Decoded channels at 16 kHz (1 or 2 arrays) and the length in seconds, or AudioError."""
     import av
 
     if not data:
         raise AudioError("empty_file")
-    suffix = PurePosixPath(name).suffix.lower()
-    if suffix and suffix not in AUDIO_EXTENSIONS:
-        raise AudioError("unsupported_format", suffix)
+    if not name_supported(name):
+        raise AudioError("unsupported_format", PurePosixPath(name).suffix.lower())
     try:
         with av.open(io.BytesIO(data), mode="r") as container:
             if not container.streams.audio:

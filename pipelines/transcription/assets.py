@@ -63,6 +63,9 @@ def call_transcripts(
             "outcomes": dict(summary.outcomes),
             "redactions": summary.redactions,
             "audio_seconds": round(summary.audio_seconds, 1),
+            "whisper_calls": summary.whisper_calls,
+            "identical_audio_reused": summary.cache_hits,
+            "transcribed_audio_seconds": round(summary.transcribed_seconds, 1),
             "realtime_factor": round(summary.realtime_factor or 0.0, 1),
             "model": transcriber.spec.label,
         }

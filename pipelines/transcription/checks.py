@@ -16,13 +16,21 @@ where regexp_matches(redacted_text, '[0-9@]')
 union all
 select call_id, redacted_text from transcripts.segments
 where regexp_matches(redacted_text, '[0-9@]')
+union all
+select 'cache:' || audio_sha256, redacted_text from transcripts.transcript_cache
+where regexp_matches(redacted_text, '[0-9@]')
+union all
+select 'cache:' || audio_sha256, s.redacted_text
+from (select audio_sha256, unnest(segments) as s from transcripts.transcript_cache)
+where regexp_matches(s.redacted_text, '[0-9@]')
 """
 
 
 @dg.asset_check(asset=CALL_TRANSCRIPTS, blocking=True)
 def no_pii_in_stored_text(warehouse: Warehouse) -> dg.AssetCheckResult:
-    """No stored text still holds something the redactor would replace (card, SSN, phone,
-    e-mail): if one does, redaction was bypassed and downstream must not see it."""
+    """No stored text (transcripts, segments and the content-keyed transcript cache) still holds
+    something the redactor would replace (card, SSN, phone, e-mail): if one does, redaction was
+    bypassed and downstream must not see it."""
     with warehouse.connect() as con:
         ensure_tables(con)
         rows = con.execute(_TEXTS_WITH_DIGITS).fetchall()
