@@ -86,10 +86,21 @@ def model_seconds(target: Path) -> tuple[float, float]:
     return total, facts
 
 
+def slowest_models(target: Path, n: int = 12) -> str:
+    """The n slowest models of the last run, `name seconds` per line."""
+    results = json.loads((target / "run_results.json").read_text())["results"]
+    ranked = sorted(results, key=lambda r: -r["execution_time"])[:n]
+    return "\n".join(
+        f"  {r['unique_id'].split('.')[-1]:<36}{r['execution_time']:>8.2f}" for r in ranked
+    )
+
+
 def dbt(args: list[str], settings: Settings, target: Path) -> tuple[float, float, float, float]:
     env = {**os.environ, **dbt_env(settings)}
     cmd = [DBT_EXECUTABLE, *args, "--quiet", "--target-path", str(target)]
     wall, rss = run_measured(cmd, env, DBT_PROJECT_DIR)
+    print(f"dbt {' '.join(args)}: {wall:.1f}s wall; slowest models (s):")
+    print(slowest_models(target), flush=True)
     return (wall, rss, *model_seconds(target))
 
 

@@ -2,8 +2,10 @@
 
 Warehouse A: the first days, a full build, then the next day's arrivals (new calls, a late
 call.ended for an in-progress call, a late conversion of an older call, a new attribution) and
-a plain `dbt run` (incremental). Warehouse B: all the same rows, one full build. Every table of
-marts and ml must be equal, row for row.
+a plain `dbt run` (incremental), then two more arrivals of pool traffic, each followed by a
+daily run (the pool models rebuild their recent days and keep the older ones). Warehouse B:
+all the same rows, one full build. Every table of marts, ml and intermediate (the incremental
+pool models) must be equal, row for row.
 """
 
 import sys
@@ -31,7 +33,7 @@ def _tables(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
     return con.execute(
         """select table_schema, table_name from information_schema.tables
            where table_catalog = current_database()
-             and table_schema in ('marts', 'ml') and table_type = 'BASE TABLE'
+             and table_schema in ('marts', 'ml', 'intermediate') and table_type = 'BASE TABLE'
              and table_name not in ('call_scores', 'model_runs')
            order by 1, 2"""
     ).fetchall()
@@ -48,8 +50,15 @@ def test_daily_run_equals_full_rebuild(tmp_path: Path) -> None:
     finally:
         con.close()
     _dbt(daily)  # the daily run: incremental facts
+    for step in (1, 2):
+        con = connect(daily)
+        try:
+            warehouse_fixture.load_pool_days(con, step)
+        finally:
+            con.close()
+        _dbt(daily)
 
-    full = warehouse_fixture.build(tmp_path / "full.duckdb", late_day=True)
+    full = warehouse_fixture.build(tmp_path / "full.duckdb", late_day=True, pool_days=True)
     _dbt(full, "--full-refresh")
 
     con = duckdb.connect(str(daily), read_only=True)
@@ -57,6 +66,7 @@ def test_daily_run_equals_full_rebuild(tmp_path: Path) -> None:
         con.execute(f"attach '{full}' as full_build (read_only)")  # path is ours (tmp_path)
         tables = _tables(con)
         assert ("marts", "fct_calls") in tables and ("ml", "ml_call_features") in tables
+        assert ("intermediate", "int_pool_levels_by_day") in tables
         for schema, table in tables:
             # identifiers come from the catalog, not from data
             a = f'"{schema}"."{table}"'
@@ -70,5 +80,12 @@ def test_daily_run_equals_full_rebuild(tmp_path: Path) -> None:
         assert calls["c4"] == "completed" and "c8" in calls
         converted = con.execute("select is_converted from marts.fct_calls where call_id = 'c7'")
         assert converted.fetchone() == (True,)
+        # the pool days arrived, with idle days between them at level 0 (2026-10-07)
+        pool_days = con.execute(
+            """select date_local::varchar, peak_concurrent_sessions
+               from marts.mart_number_pool_health where pool_id = 'pool_web'
+               order by 1"""
+        ).fetchall()
+        assert ("2026-10-07", 0) in pool_days and ("2026-10-08", 2) in pool_days
     finally:
         con.close()

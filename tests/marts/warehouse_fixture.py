@@ -757,7 +757,54 @@ def load_late_day(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def build(path: Path, *, late_day: bool = False) -> Path:
+def _pool_session(
+    session_id: str, start: str, end: str, number: str
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A pool session of NY (session row and its number assignment), for `load_pool_days`."""
+    return (
+        {
+            "account_id": NY,
+            "session_id": session_id,
+            "visitor_id": f"v_{session_id}",
+            "started_at": ts(start),
+            "last_beacon_at": ts(start),
+            "ended_at": ts(end),
+            "beacon_count": 1,
+            "page_views": 1,
+            "channel": "Direct",
+        },
+        {
+            "account_id": NY,
+            "session_id": session_id,
+            "tracking_number": number,
+            "pool_id": "pool_web",
+            "assigned_at": ts(start),
+            "held_until": ts(end),
+        },
+    )
+
+
+def load_pool_days(con: duckdb.DuckDBPyConnection, step: int) -> None:
+    """Later days of pool traffic in two arrivals, so that a daily run rebuilds the recent days
+    of the pool models and keeps older ones: step 1 brings 2026-10-05 (local New York) with a
+    session across local midnight; step 2 a late session of 2026-10-04 (within the lookback)
+    and two overlapping sessions of 2026-10-08."""
+    if step == 1:
+        rows = [
+            _pool_session("s20", "2026-10-05 14:00", "2026-10-05 14:40", POOL_NY[0]),
+            _pool_session("s21", "2026-10-06 03:30", "2026-10-06 04:30", POOL_NY[1]),
+        ]
+    else:
+        rows = [
+            _pool_session("s22", "2026-10-04 20:00", "2026-10-04 20:10", POOL_NY[0]),
+            _pool_session("s23", "2026-10-08 10:00", "2026-10-08 11:00", POOL_NY[0]),
+            _pool_session("s24", "2026-10-08 10:30", "2026-10-08 10:45", POOL_NY[1]),
+        ]
+    add_attribution(con, "sessions", [session for session, _ in rows])
+    add_attribution(con, "number_assignments", [assignment for _, assignment in rows])
+
+
+def build(path: Path, *, late_day: bool = False, pool_days: bool = False) -> Path:
     """Create the fixture warehouse at `path` (closed when this returns: dbt needs the lock)."""
     con = connect(path)
     try:
@@ -765,6 +812,9 @@ def build(path: Path, *, late_day: bool = False) -> Path:
         load_base(con)
         if late_day:
             load_late_day(con)
+        if pool_days:
+            load_pool_days(con, 1)
+            load_pool_days(con, 2)
     finally:
         con.close()
     return path

@@ -1,12 +1,22 @@
--- A table, not a view: the pool-health mart reads it four times, and its timezone
--- conversions (two per assignment) are the expensive part.
-{{ config(materialized='table') }}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        pre_hook="{{ delete_recent_days() }}",
+        on_schema_change='fail'
+    )
+}}
 
 -- How long each DNI pool spent at each level of concurrently held numbers, per local day.
 -- A sweep over assignment intervals [assigned_at, held_until): +1 when a session takes a number,
 -- -1 when it lets it go; between two consecutive boundaries the level is constant. This is exact
 -- (to the microsecond) and costs O(assignments log assignments), unlike a minute grid joined
--- to every assignment.
+-- to every assignment. A table (the pool-health mart reads it four times), incremental by local
+-- day (macros/incremental_days.sql): a daily run sweeps only the intervals that reach the
+-- rebuilt days, cut at the first rebuilt day's midnight, which gives those days the same
+-- levels as a sweep over all history (the level at an instant is the number of intervals
+-- covering it; a pool with earlier days gets a boundary at that midnight, so its idle time
+-- from there on counts at level 0 as in the full sweep).
 with
 
 assignments as (
@@ -21,7 +31,15 @@ accounts as (
 
 ),
 
-intervals as (
+{% if is_incremental() %}
+    rebuilt as (
+
+        select cast({{ first_rebuilt_day() }} as timestamp) as day_start
+
+    ),
+
+{% endif %}
+local_intervals as (
 
     select
         assignments.account_id,
@@ -33,6 +51,28 @@ intervals as (
     where
         assignments.pool_id is not null
         and assignments.held_until > assignments.assigned_at
+    {% if is_incremental() %}
+            -- UTC prefilter with a day of margin for any offset; exact in local time below
+            and assignments.held_until
+            > (select rebuilt.day_start - interval 1 day from rebuilt)
+        {% endif %}
+
+),
+
+intervals as (
+
+    {% if is_incremental() %}
+        select
+            local_intervals.account_id,
+            local_intervals.pool_id,
+            greatest(local_intervals.start_local, rebuilt.day_start) as start_local,
+            local_intervals.end_local
+        from local_intervals
+        cross join rebuilt
+        where local_intervals.end_local > rebuilt.day_start
+    {% else %}
+        select * from local_intervals
+    {% endif %}
 
 ),
 
@@ -51,6 +91,17 @@ boundaries as (
         end_local as at_local,
         -1 as delta
     from intervals
+    {% if is_incremental() %}
+        union all
+        -- pools with kept days: level 0 from the first rebuilt midnight until a session
+        select distinct
+            kept.account_id,
+            kept.pool_id,
+            rebuilt.day_start as at_local,
+            0 as delta
+        from {{ this }} as kept
+        cross join rebuilt
+    {% endif %}
 
 ),
 

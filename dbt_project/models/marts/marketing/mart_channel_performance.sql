@@ -32,13 +32,7 @@ call_rows as (
         medium,
         campaign,
         currency,
-        count(*) as calls,
-        count(*) filter (where is_answered) as answered_calls,
-        count(*) filter (where is_missed) as missed_calls,
-        count(*) filter (where is_qualified) as qualified_calls,
-        count(*) filter (where is_first_time_caller) as first_time_calls,
-        count(*) filter (where is_converted) as converted_calls,
-        sum(conversion_value) as conversion_value,
+        {{ call_outcome_counts() }},
         cast(null as decimal(18, 6)) as spend
     from calls
     group by all
@@ -118,18 +112,17 @@ final as (
         calls,
         answered_calls,
         missed_calls,
-        {{ safe_divide('missed_calls', 'calls') }} as missed_call_rate,
+        {{ performance_rates(['missed_call_rate']) }},
         qualified_calls,
         first_time_calls,
-        {{ safe_divide('first_time_calls', 'calls') }} as first_time_share,
+        {{ performance_rates(['first_time_share']) }},
         converted_calls,
-        {{ safe_divide('converted_calls', 'calls') }} as conversion_rate,
+        {{ performance_rates(['conversion_rate']) }},
         conversion_value,
         spend,
-        {{ safe_divide('spend', 'calls') }} as cost_per_call,
-        {{ safe_divide('spend', 'qualified_calls') }} as cost_per_qualified_call,
-        {{ safe_divide('spend', 'converted_calls') }} as cost_per_conversion,
-        {{ safe_divide('conversion_value', 'spend') }} as roas
+        {{ performance_rates([
+            'cost_per_call', 'cost_per_qualified_call', 'cost_per_conversion', 'roas'
+        ]) }}
     from summed
 
 )

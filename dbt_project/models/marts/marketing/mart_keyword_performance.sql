@@ -193,11 +193,10 @@ final as (
         converted_calls,
         conversion_value,
         spend,
-        {{ safe_divide('spend', 'calls') }} as cost_per_call,
-        {{ safe_divide('spend', 'qualified_calls') }} as cost_per_qualified_call,
-        {{ safe_divide('spend', 'converted_calls') }} as cost_per_conversion,
-        {{ safe_divide('calls', 'clicks') }} as click_to_call_rate,
-        {{ safe_divide('conversion_value', 'spend') }} as roas
+        {{ performance_rates([
+            'cost_per_call', 'cost_per_qualified_call', 'cost_per_conversion',
+            'click_to_call_rate', 'roas'
+        ]) }}
     from summed
 
 )

@@ -16,13 +16,7 @@ counted as (
         account_id,
         location_id,
         currency,
-        count(*) as calls,
-        count(*) filter (where is_answered) as answered_calls,
-        count(*) filter (where is_missed) as missed_calls,
-        count(*) filter (where is_qualified) as qualified_calls,
-        count(*) filter (where is_first_time_caller) as first_time_calls,
-        count(*) filter (where is_converted) as converted_calls,
-        sum(conversion_value) as conversion_value
+        {{ call_outcome_counts() }}
     from calls
     where location_id is not null
     group by all
@@ -41,11 +35,11 @@ final as (
         calls,
         answered_calls,
         missed_calls,
-        {{ safe_divide('missed_calls', 'calls') }} as missed_call_rate,
+        {{ performance_rates(['missed_call_rate']) }},
         qualified_calls,
         first_time_calls,
         converted_calls,
-        {{ safe_divide('converted_calls', 'calls') }} as conversion_rate,
+        {{ performance_rates(['conversion_rate']) }},
         conversion_value
     from counted
 
