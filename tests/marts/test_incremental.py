@@ -87,5 +87,10 @@ def test_daily_run_equals_full_rebuild(tmp_path: Path) -> None:
                order by 1"""
         ).fetchall()
         assert ("2026-10-07", 0) in pool_days and ("2026-10-08", 2) in pool_days
+        sessions = con.execute(
+            "select session_id, beacon_count, calls from marts.fct_sessions "
+            "where session_id in ('s20', 's23') order by 1"
+        ).fetchall()
+        assert sessions == [("s20", 2, 0), ("s23", 1, 1)]
     finally:
         con.close()

@@ -787,8 +787,9 @@ def _pool_session(
 def load_pool_days(con: duckdb.DuckDBPyConnection, step: int) -> None:
     """Later days of pool traffic in two arrivals, so that a daily run rebuilds the recent days
     of the pool models and keeps older ones: step 1 brings 2026-10-05 (local New York) with a
-    session across local midnight; step 2 a late session of 2026-10-04 (within the lookback)
-    and two overlapping sessions of 2026-10-08."""
+    session across local midnight; step 2 a late session of 2026-10-04 (within the lookback),
+    s20 recomputed by attribution after a straggling beacon, two overlapping sessions of
+    2026-10-08 and a pool call (c9) attributed to one of them."""
     if step == 1:
         rows = [
             _pool_session("s20", "2026-10-05 14:00", "2026-10-05 14:40", POOL_NY[0]),
@@ -800,6 +801,34 @@ def load_pool_days(con: duckdb.DuckDBPyConnection, step: int) -> None:
             _pool_session("s23", "2026-10-08 10:00", "2026-10-08 11:00", POOL_NY[0]),
             _pool_session("s24", "2026-10-08 10:30", "2026-10-08 10:45", POOL_NY[1]),
         ]
+    if step == 2:
+        straggler = _pool_session("s20", "2026-10-05 14:00", "2026-10-05 15:10", POOL_NY[0])
+        straggler[0].update(last_beacon_at=ts("2026-10-05 14:40"), beacon_count=2)
+        rows.append(straggler)
+        for table in ("sessions", "number_assignments"):
+            con.execute(f"delete from attribution.{table} where session_id = 's20'")
+        add_raw(
+            con,
+            "call_events",
+            call("c9", NY, POOL_NY[0], "2026-10-08 10:20", answered=True, talk=120),
+            arrival=dt.date(2026, 10, 8),
+            load_id=7,
+        )
+        c9 = attribution_row(
+            "c9",
+            NY,
+            POOL_NY[0],
+            "2026-10-08 10:20",
+            kind="pool",
+            status="matched",
+            caller_key="k_frank",
+            first_time=True,
+            session_id="s23",
+            visitor_id="v_s23",
+            pool_id="pool_web",
+            channel="Direct",
+        )
+        add_attribution(con, "call_attribution", [c9 | {"attributed_at": ts("2026-10-12 00:00")}])
     add_attribution(con, "sessions", [session for session, _ in rows])
     add_attribution(con, "number_assignments", [assignment for _, assignment in rows])
 

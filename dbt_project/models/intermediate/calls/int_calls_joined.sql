@@ -1,6 +1,18 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='call_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail'
+    )
+}}
+
 -- Calls joined with their attribution and their account's settings: the call-level rules
--- (answered, missed, qualified, local time) are decided here once, for fct_calls and for
--- ml_call_features alike.
+-- (answered, missed, qualified, local time) are decided here once, for fct_calls,
+-- int_conversions_linked and ml_call_features alike. A table, incremental: a daily run rejoins
+-- the calls with a new event (load watermark) or a new attribution (attributed_at) only, so
+-- the per-call timezone conversion is not paid again for all history by each of its readers.
+-- Like fct_calls, an edited account (timezone, currency, threshold) needs a full refresh.
 with
 
 calls as (
@@ -21,6 +33,31 @@ accounts as (
 
 ),
 
+{% if is_incremental() %}
+    watermarks as (
+
+        select
+            max(this.max_load_id) as events_load_id,
+            max(this.attributed_at) as attributed_at
+        from {{ this }} as this
+
+    ),
+
+    changed_calls as (
+
+        select calls.call_id
+        from calls, watermarks
+        where calls.max_load_id > watermarks.events_load_id or watermarks.events_load_id is null
+        union
+        select call_attribution.call_id
+        from call_attribution, watermarks
+        where
+            call_attribution.attributed_at > watermarks.attributed_at
+            or watermarks.attributed_at is null
+
+    ),
+
+{% endif %}
 joined as (
 
     select
@@ -77,6 +114,9 @@ joined as (
     from calls
     left join call_attribution on calls.call_id = call_attribution.call_id
     left join accounts on calls.account_id = accounts.account_id
+    {% if is_incremental() %}
+        where calls.call_id in (select changed_calls.call_id from changed_calls)
+    {% endif %}
 
 ),
 

@@ -7,9 +7,11 @@
     )
 }}
 
--- One row per website session. Incremental: sessions whose last beacon is within
--- incremental_lookback_days of the newest one already built are rebuilt (sessions still
--- receiving beacons, calls arriving for them), older ones are kept.
+-- One row per website session. Incremental: a daily run rebuilds the sessions that are new or
+-- differ from the row already built (attribution recomputes sessions whose beacons arrived
+-- late; only sessions whose last beacon is within incremental_lookback_days of the newest one
+-- already built are compared) and the sessions whose number of attributed calls changed;
+-- older sessions are kept. The per-row timezone conversion runs on the rebuilt sessions only.
 with
 
 sessions as (
@@ -30,6 +32,70 @@ accounts as (
 
 ),
 
+calls_per_session as (
+
+    select
+        session_id,
+        count(*) as calls
+    from call_attribution
+    where session_id is not null
+    group by session_id
+
+),
+
+{% if is_incremental() %}
+    lookback as (
+
+        select
+            max(this.last_beacon_at)
+            - to_days({{ var('incremental_lookback_days') }}) as last_beacon_from
+        from {{ this }} as this
+
+    ),
+
+    -- the columns of a session this model reads, as attribution has them now ...
+    recent_sessions as (
+
+        select
+            {{ fct_sessions_source_columns('sessions') }}
+        from sessions, lookback
+        where
+            sessions.last_beacon_at >= lookback.last_beacon_from
+            or lookback.last_beacon_from is null
+
+    ),
+
+    -- ... and as they were built
+    recent_built as (
+
+        select
+            {{ fct_sessions_source_columns('this') }}
+        from {{ this }} as this, lookback
+        where this.last_beacon_at >= lookback.last_beacon_from
+
+    ),
+
+    differing_sessions as (
+
+        select * from recent_sessions
+        except
+        select * from recent_built
+
+    ),
+
+    changed_sessions as (
+
+        select differing_sessions.session_id
+        from differing_sessions
+        union
+        select calls_per_session.session_id
+        from calls_per_session
+        left join {{ this }} as this on calls_per_session.session_id = this.session_id
+        where this.calls is distinct from calls_per_session.calls
+
+    ),
+
+{% endif %}
 sessions_in_scope as (
 
     -- the local time is computed once: timezone() with a per-row zone costs ~10 us a row
@@ -39,25 +105,8 @@ sessions_in_scope as (
     from sessions
     left join accounts on sessions.account_id = accounts.account_id
     {% if is_incremental() %}
-        where
-            sessions.last_beacon_at
-            >= (
-                select max(this.last_beacon_at) - to_days({{ var('incremental_lookback_days') }})
-                from {{ this }} as this
-            )
-            or not exists (select 1 from {{ this }})
+        where sessions.session_id in (select changed_sessions.session_id from changed_sessions)
     {% endif %}
-
-),
-
-calls_per_session as (
-
-    select
-        session_id,
-        count(*) as calls
-    from call_attribution
-    where session_id is not null
-    group by session_id
 
 ),
 
