@@ -32,8 +32,12 @@ import time
 from dataclasses import dataclass, field
 
 import duckdb
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ingest.contract import ACCOUNT_DEFAULTS, UNATTRIBUTED_WEB_CHANNEL
+from pipelines.attribution import matching
 from pipelines.attribution.rules import (
     CALLER_KEY_SQL,
     POSITION_BASED_ENDS,
@@ -48,6 +52,8 @@ ENGINE_VERSION = "1"
 # timeout), so one hour keeps the expansion at ~2 rows per hold and ~1 candidate row per call.
 BUCKET_SECONDS = 3600
 BUCKET_US = BUCKET_SECONDS * 1_000_000
+# The array matcher's buckets: 2**32 us (~72 min), so a bucket is a shift, not a division.
+BUCKET_SHIFT = 32
 
 RAW_EVENT_FEEDS = ("dni_beacons", "call_events", "conversions", "ad_clicks")
 REQUIRED_RAW = (
@@ -139,43 +145,51 @@ ACCT = """(select x.account_id,
            from (select distinct account_id from {src}) x
            left join ct_accounts a using (account_id))"""
 
+# One pass over the beacons per session: what matching needs (last beacon, beacon times, number
+# assignments as parallel lists) and, for the sessions table, `{attrs}`. Lists keep the pass a
+# single hash aggregation; the beacon times feed the vectorised activity check (matching.py).
+SESSION_CORE_SQL = """
+create or replace temp table ct_sess_core as
+select account_id, session_id,
+       max(epoch_us(occurred_at)) as last_us,
+       list(epoch_us(occurred_at)) as beacon_us,
+       list(tracking_number) filter (where {assigned}) as a_number,
+       list(epoch_us(occurred_at)) filter (where {assigned}) as a_us,
+       list(pool_id) filter (where {assigned}) as a_pool
+       {attrs}
+from {beacons} group by account_id, session_id
+""".replace("{assigned}", "event_type = 'number.assigned' and tracking_number is not null")
+
+SESSION_ATTRS = """,
+       -- visitor_id is stable within a session; min() is a deterministic, cheap choice
+       min(visitor_id) as visitor_id,
+       min(occurred_at) as started_at,
+       count(*) as beacon_count,
+       count(page_url) as page_views,
+       arg_min(page_url, occurred_at) as first_page,
+       -- Landing fields come from session.started only (the contract sets them there); a
+       -- duplicate start keeps the earliest.
+       arg_min({'page_url': page_url, 'referrer': referrer, 'utm_source': utm_source,
+                'utm_medium': utm_medium, 'utm_campaign': utm_campaign, 'utm_term': utm_term,
+                'utm_content': utm_content, 'gclid': gclid, 'msclkid': msclkid,
+                'fbclid': fbclid}, (occurred_at, event_id))
+           filter (where event_type = 'session.started') as landing"""
+
 SESSIONS_SQL = """
 create or replace temp table ct_new_sessions as
-with beacons as not materialized (select * from {beacons}),
-acct as {acct},
-agg as (
-    select account_id, session_id,
-           -- visitor_id is stable within a session; min() is a deterministic, cheap choice
-           min(visitor_id) as visitor_id,
-           min(occurred_at) as started_at,
-           max(occurred_at) as last_beacon_at,
-           count(*) as beacon_count,
-           count(page_url) as page_views,
-           arg_min(page_url, occurred_at) as first_page
-    from beacons group by all
-),
-started as (
-    -- Landing fields come from session.started only (the contract sets them there); a
-    -- duplicate start keeps the earliest.
-    select account_id, session_id,
-           unnest(arg_min({{'page_url': page_url, 'referrer': referrer, 'utm_source': utm_source,
-                           'utm_medium': utm_medium, 'utm_campaign': utm_campaign,
-                           'utm_term': utm_term, 'utm_content': utm_content, 'gclid': gclid,
-                           'msclkid': msclkid, 'fbclid': fbclid}},
-                          (occurred_at, event_id)))
-    from beacons where event_type = 'session.started' group by account_id, session_id
-),
+with acct as {acct},
 joined as (
-    select g.account_id, g.session_id, g.visitor_id, g.started_at, g.last_beacon_at,
-           make_timestamptz(epoch_us(g.last_beacon_at) + acct.timeout_us) as ended_at,
-           acct.timeout_us, g.beacon_count, g.page_views,
-           coalesce(s.page_url, g.first_page) as landing_page,
-           nullif(s.referrer, '') as referrer, s.utm_source, s.utm_medium, s.utm_campaign,
-           nullif(s.utm_term, '') as utm_term, s.utm_content,
-           nullif(s.gclid, '') as gclid, nullif(s.msclkid, '') as msclkid,
-           nullif(s.fbclid, '') as fbclid
-    from agg g join acct using (account_id)
-    left join started s using (account_id, session_id)
+    select g.rowid as sid, g.account_id, g.session_id, g.visitor_id, g.started_at,
+           make_timestamptz(g.last_us) as last_beacon_at,
+           make_timestamptz(g.last_us + acct.timeout_us) as ended_at,
+           g.beacon_count, g.page_views,
+           coalesce(g.landing.page_url, g.first_page) as landing_page,
+           nullif(g.landing.referrer, '') as referrer, g.landing.utm_source,
+           g.landing.utm_medium, g.landing.utm_campaign,
+           nullif(g.landing.utm_term, '') as utm_term, g.landing.utm_content,
+           nullif(g.landing.gclid, '') as gclid, nullif(g.landing.msclkid, '') as msclkid,
+           nullif(g.landing.fbclid, '') as fbclid
+    from ct_sess_core g join acct using (account_id)
 ),
 classified as (
     select j.*,
@@ -183,8 +197,8 @@ classified as (
     from joined j
 ),
 final as (
-    select c.account_id, c.session_id, c.visitor_id, c.started_at, c.last_beacon_at,
-           c.ended_at, c.timeout_us, c.beacon_count, c.page_views, c.landing_page, c.referrer,
+    select c.sid, c.account_id, c.session_id, c.visitor_id, c.started_at, c.last_beacon_at,
+           c.ended_at, c.beacon_count, c.page_views, c.landing_page, c.referrer,
            c.utm_source,
            c.utm_medium, c.utm_campaign, c.utm_term, c.utm_content, c.gclid, c.msclkid,
            c.fbclid, c.channel,
@@ -213,36 +227,54 @@ final as (
 select * from final
 """
 
+# Dense integer key per (account, tracking number) of the number table: matching compares ints.
+NUMBER_KEYS_SQL = """
+create or replace temp table ct_number_keys as
+select account_id, tracking_number,
+       (row_number() over (order by account_id, tracking_number) - 1)::bigint as nkey
+from (select distinct account_id, tracking_number from raw.tracking_numbers_current)
+"""
+
 HOLDS_SQL = """
 create or replace temp table ct_new_holds as
-with assigned as (
-    select account_id, session_id, tracking_number, epoch_us(occurred_at) as assigned_us,
-           min(pool_id) as pool_id
-    from {beacons} where event_type = 'number.assigned' and tracking_number is not null
+with s as (
+    select rowid as sid, account_id, session_id, last_us, a_number, a_us, a_pool
+    from ct_sess_core where len(a_us) > 0
+),
+single as (
+    -- Nearly every session is given one number once: its hold needs no grouping or window.
+    select sid, account_id, session_id, a_number[1] as tracking_number,
+           a_us[1] as assigned_us, a_pool[1] as pool_id, last_us, null::bigint as next_us
+    from s where len(a_us) = 1
+),
+assigned as (
+    -- Sessions with several assignments: one row per (number, time), duplicates collapsed.
+    select sid, account_id, session_id, tracking_number, assigned_us, min(pool_id) as pool_id,
+           last_us
+    from (select sid, account_id, session_id, last_us, unnest(a_number) as tracking_number,
+                 unnest(a_us) as assigned_us, unnest(a_pool) as pool_id
+          from s where len(a_us) > 1)
     group by all
 ),
-repeated as (
-    -- Sessions given the same number more than once (rare): only they need a window.
-    select account_id, session_id, tracking_number from assigned group by all having count(*) > 1
+multi as (
+    select *, lead(assigned_us) over (partition by sid, tracking_number order by assigned_us)
+                  as next_us
+    from assigned
 ),
-nexts as (
-    select account_id, session_id, tracking_number, assigned_us,
-           lead(assigned_us) over (partition by account_id, session_id, tracking_number
-                                   order by assigned_us) as next_us
-    from assigned semi join repeated using (account_id, session_id, tracking_number)
-),
+acct as {acct},
 final as (
     -- Envelope of the hold: from the assignment until the session's end (last beacon +
     -- timeout) or the next assignment of the same number to the same session, which
     -- supersedes it ("the latest assignment at or before t" ranks). Activity gaps inside the
     -- envelope are checked per candidate against the beacons at match time.
-    select a.account_id, a.session_id, a.tracking_number, a.pool_id, a.assigned_us,
-           a.assigned_us as hold_from_us,
-           least(epoch_us(s.last_beacon_at) + s.timeout_us, coalesce(n.next_us - 1, 9e18::bigint))
+    select a.sid, a.account_id, a.session_id, a.tracking_number, k.nkey, a.pool_id,
+           a.assigned_us, a.assigned_us as hold_from_us,
+           least(a.last_us + acct.timeout_us, coalesce(a.next_us - 1, 9e18::bigint))
                as hold_to_us
-    from assigned a
-    join ct_new_sessions s using (account_id, session_id)
-    left join nexts n using (account_id, session_id, tracking_number, assigned_us)
+    from (select * from single union all select * from multi) a
+    join acct on acct.account_id = a.account_id
+    left join ct_number_keys k
+      on k.account_id = a.account_id and k.tracking_number = a.tracking_number
 )
 select * from final
 """
@@ -265,58 +297,21 @@ select p.call_id, p.account_id, p.occurred_at as started_at, p.tracking_number,
 from pref p cross join ct_hmac_key k
 """
 
-MATCH_CORE = """
-tn as (
-    select c.call_id, t.number_kind, t.pool_id, t.location_id, t.channel, t.source, t.medium,
-           t.campaign
-    from calls c join raw.tracking_numbers_current t
-      on t.account_id = c.account_id and t.tracking_number = c.tracking_number
-     and c.started_at >= t.valid_from and (t.valid_to is null or c.started_at < t.valid_to)
-    qualify row_number() over (partition by c.call_id order by t.valid_from desc) = 1
-),
-pool_calls as (
-    select c.call_id, c.account_id, c.tracking_number, epoch_us(c.started_at) as t_us,
-           epoch_us(c.started_at) // $bucket_us as bucket, acct.timeout_us
-    from calls c join tn using (call_id) join acct using (account_id)
-    where tn.number_kind = 'pool'
-),
-hold_buckets as (
-    select h.account_id, h.tracking_number, h.session_id, h.assigned_us, h.hold_from_us,
-           h.hold_to_us,
-           unnest(range(h.hold_from_us // $bucket_us, h.hold_to_us // $bucket_us + 1)) as bucket
-    from {holds} h
-    semi join (select distinct account_id, tracking_number from pool_calls) p
-      using (account_id, tracking_number)
-),
-pairs as (
-    -- Sessions whose hold envelope covers the call. The envelopes of one (session, number)
-    -- are disjoint, so each pair is a distinct session.
-    select p.call_id, p.account_id, p.t_us, p.timeout_us, h.session_id, h.assigned_us
-    from pool_calls p join hold_buckets h using (account_id, tracking_number, bucket)
-    where p.t_us between h.hold_from_us and h.hold_to_us
-),
-active as (
-    -- ... and that were active at the call: a beacon at or before t within the timeout
-    -- (beacons after t are ignored). Most sessions pass; this catches gaps in long sessions.
-    select * from pairs p
-    where exists (
-        select 1 from raw.dni_beacons b
-        where b.account_id = p.account_id and b.session_id = p.session_id
-          and epoch_us(b.occurred_at) between p.t_us - p.timeout_us and p.t_us
-    )
-),
-candidates as (
-    select call_id, count(*) as candidate_count,
-           arg_max(session_id, (assigned_us, session_id)) as session_id
-    from active group by call_id
-),
+# The number row valid at each call's start (its kind decides how the call is attributed),
+# with what matching.py needs of pool calls: number key, start, the account's session timeout.
+CALL_NUMBERS_SQL = """
+create or replace temp table ct_call_tn as
+select c.call_id, t.number_kind, t.pool_id, t.location_id, t.channel, t.source, t.medium,
+       t.campaign, k.nkey, epoch_us(c.started_at) as t_us, acct.timeout_us
+from ct_call_base c join raw.tracking_numbers_current t
+  on t.account_id = c.account_id and t.tracking_number = c.tracking_number
+ and c.started_at >= t.valid_from and (t.valid_to is null or c.started_at < t.valid_to)
+join ct_number_keys k on k.account_id = t.account_id and k.tracking_number = t.tracking_number
+join {acct} acct on acct.account_id = c.account_id
+qualify row_number() over (partition by c.call_id order by t.valid_from desc) = 1
 """
 
-# number_assignments is the hold index: [assigned_at, held_until] per assignment.
-STORED_HOLDS = """(
-    select account_id, tracking_number, session_id, epoch_us(assigned_at) as assigned_us,
-           epoch_us(assigned_at) as hold_from_us, epoch_us(held_until) as hold_to_us
-    from attribution.number_assignments)"""
+POOL_CALLS = "(select call_id, nkey, t_us, timeout_us from ct_call_tn where number_kind = 'pool')"
 
 STATUS_SQL = """
     case when tn.number_kind = 'static' then 'static'
@@ -328,10 +323,7 @@ MATCH_SQL = (
     """
 create or replace temp table ct_call_attr as
 with calls as (select * from ct_call_base),
-acct as {acct},
-"""
-    + MATCH_CORE.replace("{holds}", STORED_HOLDS)
-    + """callers as (
+callers as (
     select distinct account_id, caller_key from calls where caller_key is not null
 ),
 caller_calls as (
@@ -367,9 +359,9 @@ final as (
            s.gclid, s.landing_page,
            $now::timestamptz as attributed_at
     from calls c
-    left join tn on tn.call_id = c.call_id
+    left join ct_call_tn tn on tn.call_id = c.call_id
     -- (candidates exist for pool calls only; a non-equi term here would force a nested loop)
-    left join candidates m on m.call_id = c.call_id
+    left join ct_candidates m on m.call_id = c.call_id
     left join attribution.sessions s
       on s.account_id = c.account_id and s.session_id = m.session_id
     left join first_calls f on f.account_id = c.account_id and f.caller_key = c.caller_key
@@ -577,9 +569,11 @@ def _run(con: duckdb.DuckDBPyConnection, secret: str, full: bool, clock: _Clock)
         t0 = lap("plan", t0)
 
         # Sessions and holds.
-        acct_b = ACCT.format(src=beacons)
-        con.execute(SESSIONS_SQL.format(beacons=beacons, acct=acct_b), p)
-        con.execute(HOLDS_SQL.format(beacons=beacons))
+        con.execute(SESSION_CORE_SQL.format(beacons=beacons, attrs=SESSION_ATTRS))
+        acct_s = ACCT.format(src="ct_sess_core")
+        con.execute(SESSIONS_SQL.format(acct=acct_s), p)
+        con.execute(NUMBER_KEYS_SQL)
+        con.execute(HOLDS_SQL.format(acct=acct_s), p)
         t0 = lap("sessions", t0)
         if mode == "incremental":
             _affected_calls_after_sessions(con, old)
@@ -590,8 +584,7 @@ def _run(con: duckdb.DuckDBPyConnection, secret: str, full: bool, clock: _Clock)
                     "where x.account_id = a.account_id and x.session_id = a.session_id"
                 )
         con.execute(
-            "insert into attribution.sessions by name select * exclude (timeout_us) "
-            "from ct_new_sessions"
+            "insert into attribution.sessions by name select * exclude (sid) from ct_new_sessions"
         )
         con.execute(
             "insert into attribution.number_assignments by name "
@@ -616,15 +609,13 @@ def _run(con: duckdb.DuckDBPyConnection, secret: str, full: bool, clock: _Clock)
             con.execute(
                 "delete from attribution.touches x using ct_call_base b where x.call_id = b.call_id"
             )
-        con.execute(
-            MATCH_SQL.format(acct=ACCT.format(src="ct_call_base")),
-            {
-                **p,
-                "bucket_us": BUCKET_US,
-                "unattributed": UNATTRIBUTED_WEB_CHANNEL,
-                "now": _now(con),
-            },
-        )
+        con.execute(CALL_NUMBERS_SQL.format(acct=ACCT.format(src="ct_call_base")), p)
+        if mode == "full":
+            # Every session was just computed: match against them and their beacon lists.
+            _candidates(con, sessions="ct_sess_core", holds="ct_new_holds")
+        else:
+            _candidates(con, sessions="ct_m_sess", holds="ct_m_holds", stored=True)
+        con.execute(MATCH_SQL, {"unattributed": UNATTRIBUTED_WEB_CHANNEL, "now": _now(con)})
         t0 = lap("match", t0)
         con.execute(
             TOUCHES_SQL.format(acct=ACCT.format(src="ct_call_attr")),
@@ -680,6 +671,105 @@ class _Clock:
         self.timings["total"] = round(time.perf_counter() - self.start, 3)
         self.timings["total_cpu"] = round(time.process_time() - self.cpu_start, 3)
         return self.timings
+
+
+# Incremental runs match against the stored holds (all sessions, old and recomputed) of the
+# numbers called, and the beacons of those sessions.
+STORED_MATCH_SQL = """
+create or replace temp table ct_m_sess as
+with called as (select distinct nkey from ct_call_tn where number_kind = 'pool'),
+held as (
+    select distinct h.account_id, h.session_id
+    from attribution.number_assignments h
+    join ct_number_keys k using (account_id, tracking_number)
+    semi join called using (nkey)
+)
+select account_id, session_id, max(epoch_us(occurred_at)) as last_us,
+       list(epoch_us(occurred_at)) as beacon_us
+from raw.dni_beacons semi join held using (account_id, session_id)
+group by account_id, session_id;
+create or replace temp table ct_m_holds as
+select s.rowid as sid, k.nkey, epoch_us(h.assigned_at) as assigned_us,
+       epoch_us(h.held_until) as hold_to_us
+from attribution.number_assignments h
+join ct_number_keys k using (account_id, tracking_number)
+join ct_m_sess s using (account_id, session_id);
+"""
+
+
+def _candidates(
+    con: duckdb.DuckDBPyConnection, *, sessions: str, holds: str, stored: bool = False
+) -> None:
+    """ct_candidates(call_id, candidate_count, session_id) of the pool calls of ct_call_base.
+
+    `sessions` (rowid = sid, session_id, beacon_us list) and `holds` (sid, nkey, assigned_us,
+    hold_to_us) are engine temp tables; with `stored` they are first built from the stored
+    holds. The matching itself is matching.match_calls on arrays.
+    """
+    if stored:
+        for stmt in STORED_MATCH_SQL.split(";"):
+            if stmt.strip():
+                con.execute(stmt)
+    calls = con.execute(f"select * from {POOL_CALLS}").arrow()
+    calls = calls.read_all()
+    h = con.execute(
+        f"select sid, nkey, assigned_us, hold_to_us from {holds} where nkey is not null"
+    ).fetchnumpy()
+    sess = con.execute(
+        f"select rowid as sid, session_id, last_us, beacon_us from {sessions}"
+    ).arrow()
+    sess = sess.read_all()
+
+    # Sessions are numbered by their row in `sess`; holds refer to them by rowid, which is
+    # neither dense nor in order (temp tables of an open transaction), so map it.
+    rowid = sess["sid"].to_numpy()
+    by_rowid = np.argsort(rowid)
+    hold_rowid = np.asarray(h["sid"], dtype=np.int64)
+    hold_sid = by_rowid[np.searchsorted(rowid, hold_rowid, sorter=by_rowid)]
+    lists = sess["beacon_us"].combine_chunks()
+    offsets = lists.offsets.to_numpy().astype(np.int64)
+    # A beacon without a time (the contract requires one) is never within a timeout.
+    times = pc.fill_null(pc.list_flatten(lists), np.iinfo(np.int64).min).to_numpy()
+    last = pc.fill_null(sess["last_us"], np.iinfo(np.int64).min).to_numpy()
+    session_ids = sess["session_id"].combine_chunks()
+
+    def tie_break(sids: np.ndarray) -> np.ndarray:
+        names = session_ids.take(pa.array(sids)).to_pylist()
+        rank = {v: i for i, v in enumerate(sorted(set(names)))}
+        return np.array([rank[v] for v in names], dtype=np.int64)
+
+    m = matching.match_calls(
+        matching.Holds(
+            sid=hold_sid,
+            key=np.asarray(h["nkey"], dtype=np.int64),
+            assigned_us=np.asarray(h["assigned_us"], dtype=np.int64),
+            to_us=np.asarray(h["hold_to_us"], dtype=np.int64),
+        ),
+        matching.Beacons(
+            start=offsets[:-1] - offsets[0], length=np.diff(offsets), times=times, last=last
+        ),
+        call_key=calls["nkey"].to_numpy().astype(np.int64, copy=False),
+        call_t=calls["t_us"].to_numpy().astype(np.int64, copy=False),
+        call_timeout_us=calls["timeout_us"].to_numpy().astype(np.int64, copy=False),
+        bucket_shift=BUCKET_SHIFT,
+        tie_break=tie_break,
+    )
+    won = m.sid >= 0
+    winner = session_ids.take(pa.array(np.where(won, m.sid, 0), mask=~won))
+    result = pa.table(
+        {
+            "call_id": calls["call_id"],
+            "candidate_count": pa.array(m.candidate_count, type=pa.int64()),
+            "session_id": winner,
+        }
+    )
+    con.register("ct_candidates_arrow", result)
+    try:
+        con.execute(
+            "create or replace temp table ct_candidates as select * from ct_candidates_arrow"
+        )
+    finally:
+        con.unregister("ct_candidates_arrow")
 
 
 def _now(con: duckdb.DuckDBPyConnection) -> object:
@@ -859,59 +949,33 @@ def row_count(con: duckdb.DuckDBPyConnection, table: str) -> int:
 
 # --- the matching core alone (benchmarks) -----------------------------------------------------
 
-POOL_MATCH_SQL = (
-    """
-create or replace temp table ct_pool_match as
-with calls as (select * from ct_call_base),
-acct as {acct},
-"""
-    + MATCH_CORE.replace(
-        "{holds}",
-        "(select account_id, tracking_number, session_id, assigned_us, hold_from_us, "
-        "hold_to_us from ct_new_holds)",
-    )
-    + """final as (
-    select c.call_id, """
-    + STATUS_SQL
-    + """ as attribution_status,
-           case when tn.number_kind = 'pool' then coalesce(m.candidate_count, 0) end
-               as candidate_count,
-           m.session_id
-    from calls c left join tn on tn.call_id = c.call_id
-    left join candidates m on m.call_id = c.call_id
-)
-select * from final
-"""
-)
-
 
 def match_pool_calls(con: duckdb.DuckDBPyConnection) -> None:
-    """Only the matching of the full run (the same SQL pieces), into temp table ct_pool_match
-    (call_id, attribution_status, candidate_count, session_id); writes nothing persistent.
+    """Only the matching of the full run (the same SQL and kernel), into temp table
+    ct_pool_match (call_id, attribution_status, candidate_count, session_id); writes nothing
+    persistent.
 
     For benchmarks against reference implementations that compute just this: it leaves out
     session attributes, caller keys, first-time flags, touches and the table writes.
     """
-    install_macros(con)
     install_caller_key(con, "")
     p = _params()
     con.execute(ACCOUNTS_SQL, p)
-    acct = ACCT.format(src="raw.dni_beacons")
-    con.execute(
-        f"""
-        create or replace temp table ct_new_sessions as
-        select b.account_id, b.session_id, max(b.occurred_at) as last_beacon_at,
-               any_value(acct.timeout_us) as timeout_us
-        from raw.dni_beacons b join {acct} acct using (account_id)
-        group by b.account_id, b.session_id
-        """,
-        p,
-    )
-    con.execute(HOLDS_SQL.format(beacons="raw.dni_beacons"))
+    con.execute(SESSION_CORE_SQL.format(beacons="raw.dni_beacons", attrs=""))
+    con.execute(NUMBER_KEYS_SQL)
+    con.execute(HOLDS_SQL.format(acct=ACCT.format(src="ct_sess_core")), p)
     con.execute(CALL_BASE_SQL.format(calls="raw.call_events", caller_key="null"))
+    con.execute(CALL_NUMBERS_SQL.format(acct=ACCT.format(src="ct_call_base")), p)
+    _candidates(con, sessions="ct_sess_core", holds="ct_new_holds")
     con.execute(
-        POOL_MATCH_SQL.format(acct=ACCT.format(src="ct_call_base")),
-        {**p, "bucket_us": BUCKET_US},
+        "create or replace temp table ct_pool_match as select c.call_id, "
+        + STATUS_SQL
+        + """ as attribution_status,
+               case when tn.number_kind = 'pool' then coalesce(m.candidate_count, 0) end
+                   as candidate_count,
+               m.session_id
+        from ct_call_base c left join ct_call_tn tn using (call_id)
+        left join ct_candidates m using (call_id)"""
     )
 
 
