@@ -34,7 +34,8 @@ def _tables(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
         """select table_schema, table_name from information_schema.tables
            where table_catalog = current_database()
              and table_schema in ('marts', 'ml', 'intermediate') and table_type = 'BASE TABLE'
-             and table_name not in ('call_scores', 'model_runs')
+             -- scoring's own tables; the run's bookkeeping (which pool days it rebuilt)
+             and table_name not in ('call_scores', 'model_runs', 'int_pool_rebuilt_days')
            order by 1, 2"""
     ).fetchall()
 

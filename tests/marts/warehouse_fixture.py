@@ -787,17 +787,18 @@ def _pool_session(
 def load_pool_days(con: duckdb.DuckDBPyConnection, step: int) -> None:
     """Later days of pool traffic in two arrivals, so that a daily run rebuilds the recent days
     of the pool models and keeps older ones: step 1 brings 2026-10-05 (local New York) with a
-    session across local midnight; step 2 a late session of 2026-10-04 (within the lookback),
+    session across local midnight (and one of 2026-10-03); step 2 a late session of 2026-10-05,
     s20 recomputed by attribution after a straggling beacon, two overlapping sessions of
     2026-10-08 and a pool call (c9) attributed to one of them."""
     if step == 1:
         rows = [
+            _pool_session("s19", "2026-10-03 12:00", "2026-10-03 12:30", POOL_NY[1]),
             _pool_session("s20", "2026-10-05 14:00", "2026-10-05 14:40", POOL_NY[0]),
             _pool_session("s21", "2026-10-06 03:30", "2026-10-06 04:30", POOL_NY[1]),
         ]
     else:
         rows = [
-            _pool_session("s22", "2026-10-04 20:00", "2026-10-04 20:10", POOL_NY[0]),
+            _pool_session("s22", "2026-10-05 20:00", "2026-10-05 20:10", POOL_NY[0]),
             _pool_session("s23", "2026-10-08 10:00", "2026-10-08 11:00", POOL_NY[0]),
             _pool_session("s24", "2026-10-08 10:30", "2026-10-08 10:45", POOL_NY[1]),
         ]

@@ -2,7 +2,7 @@
     config(
         materialized='incremental',
         incremental_strategy='append',
-        pre_hook="{{ delete_recent_days() }}",
+        pre_hook="{{ delete_rebuilt_pool_days() }}",
         on_schema_change='fail'
     )
 }}
@@ -11,12 +11,14 @@
 -- A sweep over assignment intervals [assigned_at, held_until): +1 when a session takes a number,
 -- -1 when it lets it go; between two consecutive boundaries the level is constant. This is exact
 -- (to the microsecond) and costs O(assignments log assignments), unlike a minute grid joined
--- to every assignment. A table (the pool-health mart reads it four times), incremental by local
--- day (macros/incremental_days.sql): a daily run sweeps only the intervals that reach the
--- rebuilt days, cut at the first rebuilt day's midnight, which gives those days the same
--- levels as a sweep over all history (the level at an instant is the number of intervals
--- covering it; a pool with earlier days gets a boundary at that midnight, so its idle time
--- from there on counts at level 0 as in the full sweep).
+-- to every assignment. A table (the pool-health mart reads it four times), incremental by
+-- (account, pool, local day): a daily run rebuilds each pool int_pool_rebuilt_days names from
+-- its first_day on, sweeping only the intervals that reach those days, cut at first_day's
+-- midnight; that gives those days the same levels as a sweep over all history (the level at
+-- an instant is the number of intervals covering it; a pool with kept days gets a boundary at
+-- that midnight, so its idle time from there on counts at level 0 as in the full sweep).
+
+-- depends_on: {{ ref('int_pool_rebuilt_days') }}
 with
 
 assignments as (
@@ -34,28 +36,37 @@ accounts as (
 {% if is_incremental() %}
     rebuilt as (
 
-        select cast({{ first_rebuilt_day() }} as timestamp) as day_start
+        select
+            account_id,
+            pool_id,
+            cast(first_day as timestamp) as day_start
+        from {{ ref('int_pool_rebuilt_days') }}
 
     ),
 
 {% endif %}
+recent_assignments as (
+
+    select * from assignments
+    {% if is_incremental() %}
+        -- UTC prefilter with a day of margin for any offset; exact in local time below
+        where held_until > (select min(rebuilt.day_start) - interval 1 day from rebuilt)
+    {% endif %}
+
+),
+
 local_intervals as (
 
     select
-        assignments.account_id,
-        assignments.pool_id,
-        {{ to_local('assignments.assigned_at', 'accounts.timezone') }} as start_local,
-        {{ to_local('assignments.held_until', 'accounts.timezone') }} as end_local
-    from assignments
-    inner join accounts on assignments.account_id = accounts.account_id
+        recent_assignments.account_id,
+        recent_assignments.pool_id,
+        {{ to_local('recent_assignments.assigned_at', 'accounts.timezone') }} as start_local,
+        {{ to_local('recent_assignments.held_until', 'accounts.timezone') }} as end_local
+    from recent_assignments
+    inner join accounts on recent_assignments.account_id = accounts.account_id
     where
-        assignments.pool_id is not null
-        and assignments.held_until > assignments.assigned_at
-    {% if is_incremental() %}
-            -- UTC prefilter with a day of margin for any offset; exact in local time below
-            and assignments.held_until
-            > (select rebuilt.day_start - interval 1 day from rebuilt)
-        {% endif %}
+        recent_assignments.pool_id is not null
+        and recent_assignments.held_until > recent_assignments.assigned_at
 
 ),
 
@@ -68,7 +79,10 @@ intervals as (
             greatest(local_intervals.start_local, rebuilt.day_start) as start_local,
             local_intervals.end_local
         from local_intervals
-        cross join rebuilt
+        inner join rebuilt
+            on
+                local_intervals.account_id = rebuilt.account_id
+                and local_intervals.pool_id = rebuilt.pool_id
         where local_intervals.end_local > rebuilt.day_start
     {% else %}
         select * from local_intervals
@@ -93,14 +107,15 @@ boundaries as (
     from intervals
     {% if is_incremental() %}
         union all
-        -- pools with kept days: level 0 from the first rebuilt midnight until a session
+        -- rebuilt pools with kept days: level 0 from first_day's midnight until a session
         select distinct
             kept.account_id,
             kept.pool_id,
             rebuilt.day_start as at_local,
             0 as delta
         from {{ this }} as kept
-        cross join rebuilt
+        inner join rebuilt
+            on kept.account_id = rebuilt.account_id and kept.pool_id = rebuilt.pool_id
     {% endif %}
 
 ),

@@ -2,14 +2,16 @@
     config(
         materialized='incremental',
         incremental_strategy='append',
-        pre_hook="{{ delete_recent_days() }}",
+        pre_hook="{{ delete_rebuilt_pool_days() }}",
         on_schema_change='fail'
     )
 }}
 
--- Sessions handed a number of each pool, per local day of the assignment. Incremental by local
--- day (macros/incremental_days.sql): a daily run rebuilds the last incremental_lookback_days
--- and the new days, so the per-assignment timezone conversion runs on those days only.
+-- Sessions handed a number of each pool, per local day of the assignment. Incremental by
+-- (account, pool, local day): a daily run rebuilds each pool int_pool_rebuilt_days names from
+-- its first_day on, so the per-assignment timezone conversion runs on those days only.
+
+-- depends_on: {{ ref('int_pool_rebuilt_days') }}
 with
 
 assignments as (
@@ -24,6 +26,14 @@ accounts as (
 
 ),
 
+{% if is_incremental() %}
+    rebuilt as (
+
+        select * from {{ ref('int_pool_rebuilt_days') }}
+
+    ),
+
+{% endif %}
 local_assignments as (
 
     select
@@ -31,16 +41,23 @@ local_assignments as (
         assignments.pool_id,
         assignments.session_id,
         cast({{ to_local('assignments.assigned_at', 'accounts.timezone') }} as date)
-            as date_local
+            as date_local,
+        {% if is_incremental() -%}
+            rebuilt.first_day
+        {%- else -%}
+            cast(null as date) as first_day
+        {%- endif %}
     from assignments
     inner join accounts on assignments.account_id = accounts.account_id
-    where
-        assignments.pool_id is not null
-        {% if is_incremental() %}
-            -- UTC prefilter with a day of margin for any offset; exact on the local day below
-            and assignments.assigned_at
-            >= cast({{ first_rebuilt_day() }} as timestamp) - interval 1 day
-        {% endif %}
+    {% if is_incremental() %}
+        inner join rebuilt
+            on
+                assignments.account_id = rebuilt.account_id
+                and assignments.pool_id = rebuilt.pool_id
+                -- UTC prefilter with a day of margin for any offset; exact on the local day
+                and assignments.assigned_at >= cast(rebuilt.first_day as timestamp) - interval 1 day
+    {% endif %}
+    where assignments.pool_id is not null
 
 ),
 
@@ -53,10 +70,8 @@ final as (
         count(distinct session_id) as sessions,
         count(*) as assignments
     from local_assignments
-    {% if is_incremental() %}
-        where date_local >= {{ first_rebuilt_day() }}
-    {% endif %}
-    group by all
+    where date_local >= first_day or first_day is null
+    group by account_id, pool_id, date_local
 
 )
 

@@ -1,0 +1,153 @@
+{{ config(materialized='table') }}
+
+{%- set built = built_relation('int_pool_assignment_days') %}
+
+-- The pool days a daily run rebuilds: for each pool whose number assignments changed since the
+-- pool models were last built (new sessions, sessions attribution recomputed after late
+-- beacons), the first local day that can change (first_day); the pool models
+-- (int_pool_levels_by_day, int_pool_sessions_by_day) rebuild that pool from first_day on and
+-- keep its older days. A change is a UTC day of assignments whose fingerprint differs from the
+-- one the last build recorded (int_pool_assignment_days, read here as it was before this run),
+-- looked for in the last incremental_lookback_days + 1 UTC days. first_day is the local day of
+-- the pool's last boundary (start or end of a hold) before its earliest changed assignment:
+-- the idle time between them changes too. Without recorded fingerprints (first build, full
+-- refresh) every pool is named from its first day.
+with
+
+assignments as (
+
+    select * from {{ ref('stg_attribution__number_assignments') }}
+
+),
+
+accounts as (
+
+    select * from {{ ref('stg_raw__accounts_current') }}
+
+),
+
+{% if built is not none %}
+    compared_days as (
+
+        select
+            max(built.assigned_utc_day)
+            - {{ var('incremental_lookback_days') }} as first_utc_day
+        from {{ built }} as built
+
+    ),
+
+    current_days as (
+
+        select
+            assignments.account_id,
+            assignments.pool_id,
+            {{ utc_day_number('assignments.assigned_at') }} as assigned_utc_day,
+            {{ assignment_fingerprint() }}
+        from assignments, compared_days
+        where
+            assignments.pool_id is not null
+            and (
+                {{ utc_day_number('assignments.assigned_at') }} >= compared_days.first_utc_day
+                or compared_days.first_utc_day is null
+            )
+        group by all
+
+    ),
+
+    built_days as (
+
+        select built.*
+        from {{ built }} as built, compared_days
+        where built.assigned_utc_day >= compared_days.first_utc_day
+
+    ),
+
+    changed as (
+
+        select
+            coalesce(current_days.account_id, built_days.account_id) as account_id,
+            coalesce(current_days.pool_id, built_days.pool_id) as pool_id,
+            least(current_days.first_assigned_at, built_days.first_assigned_at)
+                as first_assigned_at
+        from current_days
+        full outer join built_days
+            on
+                current_days.account_id = built_days.account_id
+                and current_days.pool_id = built_days.pool_id
+                and current_days.assigned_utc_day = built_days.assigned_utc_day
+        where
+            current_days.assignment_count is distinct from built_days.assignment_count
+            or current_days.fingerprint_xor is distinct from built_days.fingerprint_xor
+            or current_days.fingerprint_sum is distinct from built_days.fingerprint_sum
+            or current_days.first_assigned_at is distinct from built_days.first_assigned_at
+
+    ),
+
+{% else %}
+    changed as (
+
+        select
+            account_id,
+            pool_id,
+            min(assigned_at) as first_assigned_at
+        from assignments
+        where pool_id is not null
+        group by account_id, pool_id
+
+    ),
+
+{% endif %}
+changed_pools as (
+
+    select
+        account_id,
+        pool_id,
+        min(first_assigned_at) as first_changed_at
+    from changed
+    group by account_id, pool_id
+
+),
+
+previous_boundaries as (
+
+    -- the last boundary of the pool's sweep before its first change: the idle stretch from
+    -- there to the change (level 0, and not yet a segment if it was the pool's last) changes
+    -- with it
+    select
+        changed_pools.account_id,
+        changed_pools.pool_id,
+        changed_pools.first_changed_at,
+        max(assignments.assigned_at) filter (
+            where assignments.assigned_at < changed_pools.first_changed_at
+        ) as previous_start,
+        max(assignments.held_until) filter (
+            where assignments.held_until < changed_pools.first_changed_at
+        ) as previous_end
+    from changed_pools
+    left join assignments
+        on
+            changed_pools.account_id = assignments.account_id
+            and changed_pools.pool_id = assignments.pool_id
+            and assignments.held_until > assignments.assigned_at
+    group by changed_pools.account_id, changed_pools.pool_id, changed_pools.first_changed_at
+
+),
+
+final as (
+
+    select
+        previous_boundaries.account_id,
+        previous_boundaries.pool_id,
+        cast(
+            {{ to_local(
+                'coalesce(greatest(previous_boundaries.previous_start, '
+                ~ 'previous_boundaries.previous_end), previous_boundaries.first_changed_at)',
+                'accounts.timezone'
+            ) }} as date
+        ) as first_day
+    from previous_boundaries
+    inner join accounts on previous_boundaries.account_id = accounts.account_id
+
+)
+
+select * from final
