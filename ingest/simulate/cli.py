@@ -7,7 +7,7 @@ import datetime as dt
 from pathlib import Path
 
 from ingest.simulate.mess import MessRates
-from ingest.simulate.profiles import SCALES
+from ingest.simulate.profiles import DEFAULT_RECORDING_RATE, SCALES
 
 
 def _rate(text: str) -> float:
@@ -49,7 +49,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     rec = p.add_argument_group("recordings")
     rec.add_argument("--no-recordings", action="store_true", help="write no recordings")
-    rec.add_argument("--recording-rate", type=_rate, default=0.1, help="share of answered calls")
+    rec.add_argument(
+        "--recording-rate",
+        type=_rate,
+        default=DEFAULT_RECORDING_RATE,
+        help=f"share of answered calls and voicemails recorded (default {DEFAULT_RECORDING_RATE})",
+    )
     rec.add_argument("--max-recordings", type=int, help="cap per run (default: the scale's)")
     p.set_defaults(func=cmd_simulate)
 

@@ -41,7 +41,13 @@ from ingest.simulate.engine import (
     money,
 )
 from ingest.simulate.mess import EVENT_FEEDS, MessInjector, MessRates
-from ingest.simulate.profiles import ACCOUNT_SPECS, PATHS, SCALES, Placement
+from ingest.simulate.profiles import (
+    ACCOUNT_SPECS,
+    DEFAULT_RECORDING_RATE,
+    PATHS,
+    SCALES,
+    Placement,
+)
 from ingest.simulate.recordings import ClipRef, load_clips
 from ingest.simulate.writer import (
     WRITE_OPTIONS,
@@ -54,7 +60,6 @@ from ingest.simulate.writer import (
 
 TRUTH_DIR = "_truth"
 RECORDINGS_DIR = "recordings"
-DEFAULT_RECORDING_RATE = 0.1
 
 
 @dataclass(frozen=True)

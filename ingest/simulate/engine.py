@@ -618,12 +618,10 @@ class AccountSim:
                 if not choices or not recording.take():
                     continue
                 c = choices[int(clip_pick[i] * len(choices))]
+                # The clip stands for what was said, not for the whole call: talk and message
+                # times keep their own distributions, so recording calls leaves duration metrics
+                # (qualified calls) as they would be without recordings.
                 clip[i] = c
-                secs = math.ceil(clips[c].seconds)
-                if answered[i]:
-                    talk[i] = secs  # the recording is the conversation
-                else:
-                    message[i] = secs
         duration = ring + talk + message
         call_num = self.next_call + np.arange(k)
         self.next_call += k

@@ -14,6 +14,10 @@ from urllib.parse import quote
 # --- scales --------------------------------------------------------------------------------
 
 
+# Share of answered calls and voicemails recorded: most call-tracking customers record calls.
+DEFAULT_RECORDING_RATE = 0.8
+
+
 @dataclass(frozen=True)
 class Scale:
     name: str
@@ -22,7 +26,9 @@ class Scale:
     web_call_boost: float  # multiplies every channel's session call rate
     static_calls_per_day: float  # calls per static placement per day at weight 1.0
     unknown_calls_per_day: float  # calls to numbers the business never published
-    recording_cap: int  # most recordings written in one run (clips are copied, ~200 kB each)
+    # Most recordings written in one run: clips are copied (~200-400 kB each; copies, not links,
+    # so a test or user who damages a landing file cannot damage the clip library).
+    recording_cap: int
     # Pools are sized as this share of the expected peak concurrent sessions, so busy hours
     # exhaust them (below 1.0) while most of the day they have free numbers.
     pool_fill: float = 1.2
@@ -30,9 +36,11 @@ class Scale:
 
 SCALES: dict[str, Scale] = {
     # tests: a week is ~25k beacons and ~500 calls, generated in a few seconds
-    "small": Scale("small", 4, 200.0, 1.0, 2.0, 0.4, recording_cap=20),
+    "small": Scale("small", 4, 200.0, 1.0, 2.0, 0.4, recording_cap=60),
     # the demo: a month is ~300k beacons and ~5k calls
-    "medium": Scale("medium", 5, 500.0, 1.0, 2.5, 0.5, recording_cap=120),
+    # (recordings: the default share of calls, as a business recording its calls would have; a
+    # 63-day run writes ~5k, ~1.5 GB, which the transcription cache reads once per distinct clip)
+    "medium": Scale("medium", 5, 500.0, 1.0, 2.5, 0.5, recording_cap=20_000),
     # benchmarks: a month is >= 10M beacons and >= 1M calls. A busier business than the demo's
     # (calls per session are boosted so a month reaches a million calls); recordings off.
     "large": Scale("large", 5, 23000.0, 5.0, 2000.0, 20.0, recording_cap=0),
