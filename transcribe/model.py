@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import logging
 import os
 import shutil
 import tempfile
@@ -33,6 +34,7 @@ PACKAGED_FILES: dict[str, tuple[int, str]] = {
     ),
 }
 PART_SIZES = {"model.bin.part1": 94_371_840, "model.bin.part2": 50_845_767}
+log = logging.getLogger("calltrack.transcribe")
 _STAMP = ".verified"  # written last: a folder without it is an interrupted assembly
 
 
@@ -148,8 +150,20 @@ def resolve_model(
         raise ModelError(f"whisper device must be auto, cpu or cuda, got {device!r}")
     if device == "auto":
         device = "cuda" if _cuda_available() else "cpu"
+        log.info(
+            "whisper device auto: %s",
+            "CUDA device found, using cuda"
+            if device == "cuda"
+            else "no CUDA device visible to CTranslate2, using cpu",
+        )
+    elif device == "cuda" and not _cuda_available():
+        raise ModelError(
+            "CALLTRACK_WHISPER_DEVICE=cuda but CTranslate2 sees no CUDA device (no GPU, driver or "
+            "CUDA libraries); use auto to fall back to the CPU"
+        )
     if compute_type == "default":
         compute_type = "float16" if device == "cuda" else "int8"
+        log.info("whisper compute type default: %s on %s", compute_type, device)
     if model == PACKAGED_MODEL_NAME:
         path = ensure_packaged_model(cache_dir)
         name = f"whisper-{PACKAGED_MODEL_NAME}"

@@ -14,6 +14,7 @@ detected once per call.
 from __future__ import annotations
 
 import io
+import os
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import PurePosixPath
@@ -39,7 +40,9 @@ SILENCE_RMS = 0.005
 
 @dataclass(frozen=True)
 class TranscribeOptions:
-    beam_size: int = 1
+    # Beam search, 5 like Whisper's own default: on the clip library greedy decoding (1) was
+    # ~1.5x faster but 3 WER points worse (bench/README.md). CALLTRACK_WHISPER_BEAM_SIZE.
+    beam_size: int = 5
     vad_filter: bool = True
     condition_on_previous_text: bool = False
     cpu_threads: int = 0  # 0: CTranslate2's default (all cores, capped at 4)
@@ -51,6 +54,16 @@ class TranscribeOptions:
     # (bench/README.md). A segment that spans both speakers' words goes to the louder one;
     # "split" transcribes each channel on its own: exact labels, for calls with crosstalk.
     stereo: str = "mix"
+    # How the encoder sees the audio. "fit" (default): the call is cut at silences (Silero VAD)
+    # into windows of at most 30 s minus the padding, each encoded once at its own length plus
+    # `window_pad_seconds` of padding, the language detected on the first window's encoder
+    # output, text and timestamps decoded from the same encoder output. Phone calls are short
+    # or full of pauses, and Whisper pads every window to 30 s: on the clip library (7-19 s) the
+    # encoder did 2-4x the work needed, twice per call (language detection re-encodes). Measured
+    # in bench/README.md; below about 1 s of padding the decoder cuts the text short.
+    # "full": faster-whisper's own loop (30-s windows, temperature fallback, VAD splicing).
+    window: str = "fit"
+    window_pad_seconds: float = 2.0
 
 
 @dataclass
@@ -137,6 +150,68 @@ def rms(x: np.ndarray) -> float:
     return float(np.sqrt(np.mean(np.square(x, dtype=np.float64)))) if x.size else 0.0
 
 
+def default_threads() -> int:
+    """CTranslate2's own default is 4 threads, too many on a 2-core machine (oversubscribed
+    OpenMP threads made the encoder ~15% slower there): the cores this process may use, max 4."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(4, cores))
+
+
+# Fit windows: VAD spans are kept with this much audio around them, and a window never ends
+# closer than this to the next span's start (the edges are silence by VAD's reckoning).
+_EDGE_SECONDS = 0.5
+
+
+def fit_windows(
+    n_samples: int, spans: list[tuple[int, int]], max_seconds: float
+) -> list[tuple[int, int]]:
+    """Sample ranges covering every speech span, each at most `max_seconds` long, cut only in
+    the silence between spans (a span longer than a window is cut hard), never overlapping."""
+    max_len = int(max_seconds * SAMPLE_RATE)
+    edge = int(_EDGE_SECONDS * SAMPLE_RATE)
+    pieces = []
+    for a, b in spans:
+        step = max(1, max_len - 2 * edge)
+        while b - a > step:
+            pieces.append((a, a + step))
+            a += step
+        pieces.append((a, b))
+    windows: list[tuple[int, int]] = []
+    for a, b in pieces:
+        lo = max(a - edge, windows[-1][1] if windows else 0, 0)
+        hi = min(b + edge, n_samples)
+        if windows and hi - windows[-1][0] <= max_len:
+            windows[-1] = (windows[-1][0], hi)
+        else:
+            windows.append((lo, hi))
+    return windows
+
+
+def split_by_timestamps(
+    tokens: list[int], timestamp_begin: int, eot: int, window_seconds: float
+) -> list[tuple[float, float, list[int]]]:
+    """Whisper's output `<|t0|> text <|t1|><|t1|> text <|t2|>` as (start, end, text tokens);
+    text after the last timestamp ends at the window's end."""
+    out: list[tuple[float, float, list[int]]] = []
+    last = 0.0
+    current: list[int] = []
+    for tok in tokens:
+        if tok >= timestamp_begin:
+            ts = min((tok - timestamp_begin) * 0.02, window_seconds)
+            if current:
+                out.append((last, max(ts, last), current))
+                current = []
+            last = ts
+        elif tok < eot:
+            current.append(tok)
+    if current:
+        out.append((last, max(window_seconds, last), current))
+    return out
+
+
 @lru_cache(maxsize=2)
 def _cached_model(spec: ModelSpec, cpu_threads: int):
     # One model per process and spec: loading costs ~1 s and 150-300 MB; `calltrack run`
@@ -151,7 +226,107 @@ class Transcriber:
 
     @property
     def model(self):
-        return _cached_model(self.spec, self.options.cpu_threads)
+        threads = self.options.cpu_threads
+        if not threads and self.spec.device == "cpu":
+            threads = default_threads()
+        return _cached_model(self.spec, threads)
+
+    def _recognise(
+        self, track: np.ndarray, language: str | None
+    ) -> tuple[list[tuple[float, float, str, float, float]], str | None, float | None]:
+        """(start, end, text, avg_logprob, no_speech_prob) per segment, the language and its
+        probability (None when `language` was given or nothing was said)."""
+        opts = self.options
+        if opts.window == "full":
+            segments, info = self.model.transcribe(
+                track,
+                language=language,
+                beam_size=opts.beam_size,
+                vad_filter=opts.vad_filter,
+                condition_on_previous_text=opts.condition_on_previous_text,
+            )
+            got = [
+                (s.start, s.end, s.text.strip(), s.avg_logprob, s.no_speech_prob)
+                for s in segments
+                if s.text.strip()
+            ]
+            return got, info.language, info.language_probability
+        if opts.window != "fit":
+            raise ValueError(f"window must be fit or full, got {opts.window!r}")
+        return self._recognise_fit(track, language)
+
+    def _recognise_fit(
+        self, track: np.ndarray, language: str | None
+    ) -> tuple[list[tuple[float, float, str, float, float]], str | None, float | None]:
+        from faster_whisper.audio import pad_or_trim
+        from faster_whisper.tokenizer import Tokenizer
+        from faster_whisper.transcribe import get_suppressed_tokens
+
+        opts = self.options
+        model = self.model
+        if opts.vad_filter:
+            from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+            found = get_speech_timestamps(track, VadOptions())
+            spans = [(int(t["start"]), int(t["end"])) for t in found]
+        else:
+            spans = [(0, len(track))]
+        pad_frames = int(round(opts.window_pad_seconds * 100))
+        windows = fit_windows(len(track), spans, 30.0 - opts.window_pad_seconds)
+        detected, prob = None, None
+        got: list[tuple[float, float, str, float, float]] = []
+        tokenizer = None
+        for lo, hi in windows:
+            feats = model.feature_extractor(track[lo:hi])[..., :-1]
+            n = min(3000, feats.shape[-1] + pad_frames)
+            n += n % 2  # the encoder halves the frames
+            encoded = model.encode(np.ascontiguousarray(pad_or_trim(feats, n)))
+            if tokenizer is None:
+                lang = language
+                if lang is None and model.model.is_multilingual:
+                    token, prob = model.model.detect_language(encoded)[0][0]
+                    lang = detected = token[2:-2]
+                tokenizer = Tokenizer(
+                    model.hf_tokenizer,
+                    model.model.is_multilingual,
+                    task="transcribe",
+                    language=lang or "en",
+                )
+                prompt = model.get_prompt(tokenizer, [])
+                suppress = list(get_suppressed_tokens(tokenizer, [-1]))
+            window_seconds = (hi - lo) / SAMPLE_RATE
+            # Bounded output: ~3 words a second is fast speech; a decoder stuck in a loop stops
+            # at this length instead of 448 tokens.
+            max_new = min(model.max_length - len(prompt), int(12 * window_seconds) + 32)
+            res = model.model.generate(
+                encoded,
+                [prompt],
+                beam_size=opts.beam_size,
+                max_length=len(prompt) + max_new,
+                suppress_blank=True,
+                suppress_tokens=suppress,
+                return_scores=True,
+            )[0]
+            # The no-speech probability from a one-step decode: asking the full decode for it
+            # made greedy decoding twice as slow (CTranslate2 4.x on CPU).
+            no_speech = model.model.generate(
+                encoded,
+                [prompt],
+                max_length=len(prompt) + 1,
+                return_no_speech_prob=True,
+            )[0].no_speech_prob
+            tokens = res.sequences_ids[0]
+            avg_logprob = res.scores[0] * len(tokens) / (len(tokens) + 1)
+            if no_speech > 0.6 and avg_logprob < -1.0:
+                continue  # faster-whisper's rule: silence, whatever text came out
+            offset = lo / SAMPLE_RATE
+            for start, end, text_tokens in split_by_timestamps(
+                tokens, tokenizer.timestamp_begin, tokenizer.eot, window_seconds
+            ):
+                text = tokenizer.decode(text_tokens).strip()
+                if text:
+                    got.append((offset + start, offset + end, text, avg_logprob, no_speech))
+        return got, detected, prob
 
     def transcribe(self, data: bytes, name: str = "recording.wav") -> CallResult:
         """Transcribe, redact and analyse one recording. Never raises for bad audio."""
@@ -177,21 +352,10 @@ class Transcriber:
             for speaker, track in passes:
                 if rms(track) < SILENCE_RMS:
                     continue
-                segments, info = self.model.transcribe(
-                    track,
-                    language=language,
-                    beam_size=opts.beam_size,
-                    vad_filter=opts.vad_filter,
-                    condition_on_previous_text=opts.condition_on_previous_text,
-                )
-                got = [
-                    (s.start, s.end, s.text.strip(), s.avg_logprob, s.no_speech_prob)
-                    for s in segments
-                    if s.text.strip()
-                ]
+                got, detected, detected_prob = self._recognise(track, language)
                 if language is None and got:
                     # Detected on the first channel with speech, reused for the other.
-                    language, language_prob = info.language, info.language_probability
+                    language, language_prob = detected, detected_prob
                 if speaker == "mix":
                     for item in got:
                         a, b = int(item[0] * SAMPLE_RATE), int(item[1] * SAMPLE_RATE)

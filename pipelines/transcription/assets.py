@@ -11,20 +11,29 @@ from transcribe.model import resolve_model
 from transcribe.pipeline import transcribe_day
 from transcribe.store import RecordingReader
 from transcribe.tables import ensure_tables
-from transcribe.transcriber import Transcriber
+from transcribe.transcriber import TranscribeOptions, Transcriber
 
 CALL_TRANSCRIPTS = dg.AssetKey(["transcripts", "call_transcripts"])
 RAW_CALL_EVENTS = dg.AssetKey(["raw", "call_events"])
 
 
 def build_transcriber(settings: Settings) -> Transcriber:
+    try:
+        beam = int(settings.whisper_beam_size)
+    except (TypeError, ValueError):
+        beam = 0
+    if not 1 <= beam <= 10:
+        raise ValueError(
+            f"CALLTRACK_WHISPER_BEAM_SIZE must be a whole number from 1 to 10, "
+            f"got {settings.whisper_beam_size!r}"
+        )
     spec = resolve_model(
         settings.whisper_model,
         settings.whisper_device,
         settings.whisper_compute_type,
         settings.whisper_cache_dir,
     )
-    return Transcriber(spec)
+    return Transcriber(spec, TranscribeOptions(beam_size=beam))
 
 
 @dg.asset(

@@ -186,7 +186,9 @@ def test_changed_option_or_model_is_a_new_key(tmp_path: Path, fake_spec: ModelSp
     # Thread counts change speed, not text: same key.
     assert config_digest(fake_spec, TranscribeOptions(cpu_threads=2)) == base
     changed = [
-        config_digest(fake_spec, TranscribeOptions(beam_size=5)),
+        config_digest(fake_spec, TranscribeOptions(beam_size=1)),
+        config_digest(fake_spec, TranscribeOptions(window="full")),
+        config_digest(fake_spec, TranscribeOptions(window_pad_seconds=3.0)),
         config_digest(fake_spec, TranscribeOptions(vad_filter=False)),
         config_digest(fake_spec, TranscribeOptions(language="en")),
         config_digest(fake_spec, TranscribeOptions(stereo="split")),
@@ -207,9 +209,9 @@ def test_changed_option_or_model_is_a_new_key(tmp_path: Path, fake_spec: ModelSp
     reader = RecordingReader(str(landing))
     tr = CountingTranscriber(fake_spec)
     transcribe_day(_connect(warehouse), DAY1, reader, tr)
-    beam5 = CountingTranscriber(fake_spec, TranscribeOptions(beam_size=5))
-    transcribe_day(_connect(warehouse), DAY2, reader, beam5)
-    assert (tr.passes, beam5.passes) == (1, 1)
+    greedy = CountingTranscriber(fake_spec, TranscribeOptions(beam_size=1))
+    transcribe_day(_connect(warehouse), DAY2, reader, greedy)
+    assert (tr.passes, greedy.passes) == (1, 1)
 
 
 def test_keywords_per_account_from_cached_segments(tmp_path: Path, fake_spec: ModelSpec) -> None:

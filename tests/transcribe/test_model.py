@@ -51,3 +51,68 @@ def test_custom_folder_and_refusals(tmp_path: Path, assembled: Path) -> None:
         resolve_model("small", "cpu", "default", tmp_path)  # a hub name: refused
     with pytest.raises(ModelError):
         resolve_model("base", "tpu", "default", tmp_path)
+
+
+# Device and compute type selection. No GPU on the CI machine: CUDA is simulated by replacing
+# the probe; loading the model on CUDA and transcribing there are not tested here.
+
+
+def test_auto_falls_back_to_cpu_int8_with_a_log(assembled: Path, monkeypatch, caplog) -> None:  # noqa: ANN001
+    import transcribe.model as model
+
+    monkeypatch.setattr(model, "_cuda_available", lambda: False)
+    with caplog.at_level("INFO", logger="calltrack.transcribe"):
+        spec = resolve_model("base", "auto", "default", assembled.parent)
+    assert (spec.device, spec.compute_type, spec.label) == ("cpu", "int8", "whisper-base/int8")
+    assert "no CUDA device visible to CTranslate2, using cpu" in caplog.text
+    assert "int8 on cpu" in caplog.text
+
+
+def test_auto_picks_cuda_float16_when_present(assembled: Path, monkeypatch) -> None:  # noqa: ANN001
+    import transcribe.model as model
+
+    monkeypatch.setattr(model, "_cuda_available", lambda: True)
+    spec = resolve_model("base", "auto", "default", assembled.parent)
+    assert (spec.device, spec.compute_type, spec.label) == (
+        "cuda",
+        "float16",
+        "whisper-base/float16",
+    )
+    spec = resolve_model("base", "cuda", "int8_float16", assembled.parent)
+    assert (spec.device, spec.compute_type) == ("cuda", "int8_float16")
+
+
+def test_explicit_cuda_without_a_gpu_is_refused(assembled: Path, monkeypatch) -> None:  # noqa: ANN001
+    import transcribe.model as model
+
+    monkeypatch.setattr(model, "_cuda_available", lambda: False)
+    with pytest.raises(ModelError, match="no CUDA device"):
+        resolve_model("base", "cuda", "default", assembled.parent)
+
+
+def test_broken_cuda_install_means_no_cuda(monkeypatch) -> None:  # noqa: ANN001
+    import ctranslate2
+
+    import transcribe.model as model
+
+    def boom() -> int:
+        raise RuntimeError("libcudart.so: cannot open shared object file")
+
+    monkeypatch.setattr(ctranslate2, "get_cuda_device_count", boom)
+    assert model._cuda_available() is False
+
+
+def test_cpu_threads_only_defaulted_on_cpu(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+    import transcribe.transcriber as tr
+    from transcribe.model import ModelSpec
+
+    seen = []
+    monkeypatch.setattr(tr, "_cached_model", lambda spec, threads: seen.append(threads))
+    for spec, opts in [
+        (ModelSpec(tmp_path, "cpu", "int8", "m"), None),
+        (ModelSpec(tmp_path, "cuda", "float16", "m"), None),
+        (ModelSpec(tmp_path, "cpu", "int8", "m"), tr.TranscribeOptions(cpu_threads=3)),
+    ]:
+        assert tr.Transcriber(spec, opts).model is None  # the stub's return value
+    assert seen == [tr.default_threads(), 0, 3]
+    assert 1 <= tr.default_threads() <= 4

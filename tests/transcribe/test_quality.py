@@ -1,8 +1,10 @@
 """Quality on the clip library with the real model: WER, outcome accuracy, redaction recall.
 
 Thresholds were set from measurement (bench/README.md, section transcription): Whisper base int8
-on espeak-ng voices through an 8 kHz phone band reaches a corpus WER of about 0.4 (synthetic
-voices are much harder than people); the threshold leaves a margin for thread-count noise only.
+with calltrack's configuration (fit windows, beam 5) on espeak-ng voices through an 8 kHz phone
+band reaches a corpus WER of 0.337 (faster-whisper's defaults: 0.336; synthetic voices are much
+harder than people). The WER threshold is just above that: a margin for int8 kernels that differ
+a little between CPUs, not for a worse configuration (greedy decoding measured 0.365).
 """
 
 import pytest
@@ -12,7 +14,7 @@ from transcribe.redact import find_pii, redact_text
 
 pytestmark = pytest.mark.xdist_group("whisper")
 
-WER_THRESHOLD = 0.50
+WER_THRESHOLD = 0.35
 OUTCOME_ACCURACY_THRESHOLD = 0.70
 
 

@@ -44,7 +44,9 @@ def test_redaction_before_assembly_and_across_speakers(tmp_path, monkeypatch) ->
             ["Sure, go ahead.", "Your reference is 4821 and 9 more.", "Bye."],
         ]
     )
-    tr = Transcriber(ModelSpec(tmp_path, "cpu", "int8", "fake"), TranscribeOptions(stereo="split"))
+    tr = Transcriber(
+        ModelSpec(tmp_path, "cpu", "int8", "fake"), TranscribeOptions(stereo="split", window="full")
+    )
     monkeypatch.setattr(Transcriber, "model", property(lambda self: fake))
     r = tr.transcribe(_stereo_wav(tmp_path), "s.wav")
     assert r.status == "ok" and r.channels == 2 and r.language == "en"
@@ -67,7 +69,8 @@ def test_mix_mode_labels_segments_by_louder_channel(tmp_path, monkeypatch) -> No
     path = tmp_path / "turns.wav"
     write_wav(path, np.stack([left, right], axis=1))
     fake = FakeModel([["Hello, I need a plumber.", "Sure, when suits you?"]])
-    tr = Transcriber(ModelSpec(tmp_path, "cpu", "int8", "fake"))  # default: mix
+    # default: mix; the fake stands in for faster-whisper's own loop
+    tr = Transcriber(ModelSpec(tmp_path, "cpu", "int8", "fake"), TranscribeOptions(window="full"))
     monkeypatch.setattr(Transcriber, "model", property(lambda self: fake))
     r = tr.transcribe(path.read_bytes(), "turns.wav")
     assert fake.calls == 1  # one pass over the downmix
@@ -75,3 +78,38 @@ def test_mix_mode_labels_segments_by_louder_channel(tmp_path, monkeypatch) -> No
         ("caller", "Hello, I need a plumber."),
         ("agent", "Sure, when suits you?"),
     ]
+
+
+def test_fit_windows_cut_in_silence_only() -> None:
+    from transcribe.transcriber import SAMPLE_RATE, fit_windows
+
+    sr = SAMPLE_RATE
+    # A short call: one window around the speech, half a second of context each side.
+    assert fit_windows(20 * sr, [(2 * sr, 5 * sr), (8 * sr, 12 * sr)], 28.0) == [
+        (int(1.5 * sr), int(12.5 * sr))
+    ]
+    # A long call: windows of at most 28 s, cut between spans, never overlapping.
+    spans = [(i * 10 * sr, i * 10 * sr + 6 * sr) for i in range(10)]
+    windows = fit_windows(100 * sr, spans, 28.0)
+    assert all(hi - lo <= 28 * sr for lo, hi in windows)
+    assert all(a[1] <= b[0] for a, b in zip(windows, windows[1:], strict=False))
+    for a, b in spans:  # every span inside one window
+        assert any(lo <= a and b <= hi for lo, hi in windows)
+    # One span longer than a window is cut hard, still without overlap or gaps.
+    windows = fit_windows(70 * sr, [(0, 70 * sr)], 28.0)
+    assert windows[0][0] == 0 and windows[-1][1] == 70 * sr
+    assert all(a[1] == b[0] for a, b in zip(windows, windows[1:], strict=False))
+    assert fit_windows(10 * sr, [], 28.0) == []
+
+
+def test_split_by_timestamps() -> None:
+    from transcribe.transcriber import split_by_timestamps
+
+    tb, eot = 1000, 900  # timestamp tokens from 1000 (0.02 s each), end of text 900
+    tokens = [tb + 0, 1, 2, tb + 100, tb + 100, 3, tb + 250, 4, 5, eot]
+    assert split_by_timestamps(tokens, tb, eot, 8.0) == [
+        (0.0, 2.0, [1, 2]),
+        (2.0, 5.0, [3]),
+        (5.0, 8.0, [4, 5]),  # no closing timestamp: ends with the window
+    ]
+    assert split_by_timestamps([tb + 0, eot], tb, eot, 3.0) == []
