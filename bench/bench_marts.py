@@ -17,9 +17,11 @@ The target of issue 5: daily <= 10% of full.
 `--amplify K` makes the warehouse K times bigger without simulating K times longer: after all
 30 days are ingested and attributed once, every call, conversion and session is cloned K-1
 times under new ids (call_id~k, session_id~k, caller_key~k...), then the last arrival day's
-call events and conversions (and the attribution of its new calls) are held back, the marts
-built, and the held rows put back as the next load (new _load_id, attributed_at = now), which
-is what ingestion and attribution's incremental run leave behind on a real day.
+call events and conversions (and the attribution of its new calls, and the web sessions and
+pool-number assignments that started that day) are held back, the marts built, and the held
+rows put back as the next load (new _load_id, attributed_at = now), which is what ingestion
+and attribution's incremental run leave behind on a real day (less the older sessions a real
+run recomputes after straggling beacons).
 """
 
 from __future__ import annotations
@@ -147,6 +149,19 @@ def amplified_warehouse(landing: Path, warehouse: Path, k: int, last_day: str) -
                 f"from attribution.{table} where call_id in ({held_calls})"
             )
             con.execute(f"delete from attribution.{table} where call_id in ({held_calls})")
+        # the web sessions (and their pool numbers) that started on the last day arrive with it
+        held_sessions = "select session_id from attribution.sessions where started_at >= ?"
+        day_start = dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
+        for table in ("number_assignments", "sessions"):
+            con.execute(
+                f"create table attribution.bench_held_{table} as select * "
+                f"from attribution.{table} where session_id in ({held_sessions})",
+                [day_start],
+            )
+            con.execute(
+                f"delete from attribution.{table} where session_id in ({held_sessions})",
+                [day_start],
+            )
 
 
 def release_held_day(warehouse: Path) -> None:
@@ -163,6 +178,8 @@ def release_held_day(warehouse: Path) -> None:
             "(now() as attributed_at) from attribution.bench_held_call_attribution"
         )
         con.execute("insert into attribution.touches from attribution.bench_held_touches")
+        for table in ("sessions", "number_assignments"):
+            con.execute(f"insert into attribution.{table} from attribution.bench_held_{table}")
 
 
 def main() -> None:

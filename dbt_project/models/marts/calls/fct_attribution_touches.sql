@@ -8,9 +8,10 @@
 }}
 
 -- One row per call, attribution model and touched session, with its weight. Incremental by
--- call: every touch of a call that was (re)attributed since the last run or started within
--- incremental_lookback_days of the newest call is replaced together, so a call never keeps
--- touches of an older attribution.
+-- call: every touch of a call that was (re)attributed since the last run (attributed_at
+-- watermark), or that started within incremental_lookback_days of the newest call built and
+-- whose attribution differs from the one built (not built yet, or another attributed_at), is
+-- replaced together, so a call never keeps touches of an older attribution.
 with
 
 touches as (
@@ -31,19 +32,51 @@ sessions as (
 
 ),
 
+{% if is_incremental() %}
+    watermarks as (
+
+        select
+            max(this._attributed_at) as attributed_at,
+            max(this.call_started_at)
+            - to_days({{ var('incremental_lookback_days') }}) as lookback_start
+        from {{ this }} as this
+
+    ),
+
+    built_calls as (
+
+        select distinct
+            this.call_id,
+            this._attributed_at
+        from {{ this }} as this, watermarks
+        where this.call_started_at >= watermarks.lookback_start
+
+    ),
+
+    changed_calls as (
+
+        select call_attribution.call_id
+        from call_attribution, watermarks
+        where
+            call_attribution.attributed_at > watermarks.attributed_at
+            or watermarks.attributed_at is null
+        union
+        select call_attribution.call_id
+        from call_attribution
+        cross join watermarks
+        left join built_calls on call_attribution.call_id = built_calls.call_id
+        where
+            call_attribution.started_at >= watermarks.lookback_start
+            and call_attribution.attributed_at is distinct from built_calls._attributed_at
+
+    ),
+
+{% endif %}
 calls_in_scope as (
 
     select * from call_attribution
     {% if is_incremental() %}
-        where
-            attributed_at
-            > (select max(this._attributed_at) from {{ this }} as this)
-            or started_at
-            >= (
-                select max(this.call_started_at) - to_days({{ var('incremental_lookback_days') }})
-                from {{ this }} as this
-            )
-            or not exists (select 1 from {{ this }})
+        where call_id in (select changed_calls.call_id from changed_calls)
     {% endif %}
 
 ),
