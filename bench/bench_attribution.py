@@ -11,8 +11,9 @@ What is timed:
 - calltrack: `run_attribution(full=True)` on the warehouse file: reads raw, writes all five
   attribution tables (sessions with channels, holds, call attribution with caller keys and
   first-time flags, touches of five models, conversion keys). It does more than the references.
-- calltrack-match: the same engine SQL restricted to what the references compute
-  (`match_pool_calls`: holds, candidates, status), into temp tables, nothing persisted.
+- calltrack-match: the same engine code restricted to what the references compute
+  (`match_pool_calls`: sessions' beacons and holds, candidates, status), returned as an Arrow
+  table like the references' frames, nothing persisted.
 - pandas / Polars: reading the columns they need from the same DuckDB file into frames, then
   the pool matching only (call status, candidate count, winning session).
 """
@@ -236,15 +237,17 @@ def worker(impl: str, db: Path, out: Path) -> dict[str, float]:
     t0 = time.perf_counter()
     c0 = _cpu_s()
     if impl == "calltrack-match":
+        import pyarrow.parquet as pq
+
         from pipelines.attribution.engine import match_pool_calls
 
         con = duckdb.connect(str(db), read_only=True)
-        match_pool_calls(con)
+        table = match_pool_calls(con)
         wall = time.perf_counter() - t0
         cpu = _cpu_s() - c0
         rss = _rss_mb()
-        con.execute(f"copy ct_pool_match to '{out}' (format parquet)")
         con.close()
+        pq.write_table(table, out)
         return {"wall_s": wall, "cpu_s": cpu, "load_s": 0.0, "rss_mb": rss}
     if impl == "calltrack":
         from pipelines.attribution.engine import run_attribution

@@ -235,6 +235,18 @@ select account_id, tracking_number,
 from (select distinct account_id, tracking_number from raw.tracking_numbers_current)
 """
 
+# The number rows with their key, their account's session timeout and how many rows share the
+# (account, number): a few thousand rows, so calls need one join, not one per attribute.
+NUMBERS_SQL = """
+create or replace temp table ct_numbers as
+select t.account_id, t.tracking_number, t.number_kind, t.pool_id, t.location_id, t.channel,
+       t.source, t.medium, t.campaign, t.valid_from, t.valid_to, k.nkey, acct.timeout_us,
+       count(*) over (partition by t.account_id, t.tracking_number) as versions
+from raw.tracking_numbers_current t
+join ct_number_keys k using (account_id, tracking_number)
+join {acct} acct using (account_id)
+"""
+
 HOLDS_SQL = """
 create or replace temp table ct_new_holds as
 with s as (
@@ -301,14 +313,20 @@ from pref p cross join ct_hmac_key k
 # with what matching.py needs of pool calls: number key, start, the account's session timeout.
 CALL_NUMBERS_SQL = """
 create or replace temp table ct_call_tn as
-select c.call_id, t.number_kind, t.pool_id, t.location_id, t.channel, t.source, t.medium,
-       t.campaign, k.nkey, epoch_us(c.started_at) as t_us, acct.timeout_us
-from ct_call_base c join raw.tracking_numbers_current t
-  on t.account_id = c.account_id and t.tracking_number = c.tracking_number
- and c.started_at >= t.valid_from and (t.valid_to is null or c.started_at < t.valid_to)
-join ct_number_keys k on k.account_id = t.account_id and k.tracking_number = t.tracking_number
-join {acct} acct on acct.account_id = c.account_id
-qualify row_number() over (partition by c.call_id order by t.valid_from desc) = 1
+with j as (
+    select c.call_id, n.number_kind, n.pool_id, n.location_id, n.channel, n.source, n.medium,
+           n.campaign, n.nkey, epoch_us(c.started_at) as t_us, n.timeout_us, n.valid_from,
+           n.versions
+    from ct_call_base c left join ct_numbers n
+      on n.account_id = c.account_id and n.tracking_number = c.tracking_number
+     and c.started_at >= n.valid_from and (n.valid_to is null or c.started_at < n.valid_to)
+)
+-- Every call, with its number row when one is valid at its start (else nulls).
+select * exclude (valid_from, versions) from j where versions is null or versions = 1
+union all
+-- A number with several rows (re-pooled, moved): the latest row valid at the call's start.
+(select * exclude (valid_from, versions) from j where versions > 1
+ qualify row_number() over (partition by call_id order by valid_from desc) = 1)
 """
 
 POOL_CALLS = "(select call_id, nkey, t_us, timeout_us from ct_call_tn where number_kind = 'pool')"
@@ -573,6 +591,7 @@ def _run(con: duckdb.DuckDBPyConnection, secret: str, full: bool, clock: _Clock)
         acct_s = ACCT.format(src="ct_sess_core")
         con.execute(SESSIONS_SQL.format(acct=acct_s), p)
         con.execute(NUMBER_KEYS_SQL)
+        con.execute(NUMBERS_SQL.format(acct=ACCT.format(src="raw.tracking_numbers_current")), p)
         con.execute(HOLDS_SQL.format(acct=acct_s), p)
         t0 = lap("sessions", t0)
         if mode == "incremental":
@@ -609,12 +628,16 @@ def _run(con: duckdb.DuckDBPyConnection, secret: str, full: bool, clock: _Clock)
             con.execute(
                 "delete from attribution.touches x using ct_call_base b where x.call_id = b.call_id"
             )
-        con.execute(CALL_NUMBERS_SQL.format(acct=ACCT.format(src="ct_call_base")), p)
+        con.execute(CALL_NUMBERS_SQL)
+        pool_calls = con.execute(f"select * from {POOL_CALLS}").arrow().read_all()
         if mode == "full":
             # Every session was just computed: match against them and their beacon lists.
-            _candidates(con, sessions="ct_sess_core", holds="ct_new_holds")
+            cand = _candidates(con, pool_calls, sessions="ct_sess_core", holds="ct_new_holds")
         else:
-            _candidates(con, sessions="ct_m_sess", holds="ct_m_holds", stored=True)
+            cand = _candidates(
+                con, pool_calls, sessions="ct_m_sess", holds="ct_m_holds", stored=True
+            )
+        _temp_table(con, "ct_candidates", cand)
         con.execute(MATCH_SQL, {"unattributed": UNATTRIBUTED_WEB_CHANNEL, "now": _now(con)})
         t0 = lap("match", t0)
         con.execute(
@@ -698,20 +721,23 @@ join ct_m_sess s using (account_id, session_id);
 
 
 def _candidates(
-    con: duckdb.DuckDBPyConnection, *, sessions: str, holds: str, stored: bool = False
-) -> None:
-    """ct_candidates(call_id, candidate_count, session_id) of the pool calls of ct_call_base.
+    con: duckdb.DuckDBPyConnection,
+    calls: pa.Table,
+    *,
+    sessions: str,
+    holds: str,
+    stored: bool = False,
+) -> pa.Table:
+    """(call_id, candidate_count, session_id) of pool `calls` (call_id, nkey, t_us, timeout_us).
 
-    `sessions` (rowid = sid, session_id, beacon_us list) and `holds` (sid, nkey, assigned_us,
-    hold_to_us) are engine temp tables; with `stored` they are first built from the stored
-    holds. The matching itself is matching.match_calls on arrays.
+    `sessions` (rowid = sid, session_id, last_us, beacon_us list) and `holds` (sid, nkey,
+    assigned_us, hold_to_us) are engine temp tables; with `stored` they are first built from
+    the stored holds. The matching itself is matching.match_calls on arrays.
     """
     if stored:
         for stmt in STORED_MATCH_SQL.split(";"):
             if stmt.strip():
                 con.execute(stmt)
-    calls = con.execute(f"select * from {POOL_CALLS}").arrow()
-    calls = calls.read_all()
     h = con.execute(
         f"select sid, nkey, assigned_us, hold_to_us from {holds} where nkey is not null"
     ).fetchnumpy()
@@ -756,20 +782,22 @@ def _candidates(
     )
     won = m.sid >= 0
     winner = session_ids.take(pa.array(np.where(won, m.sid, 0), mask=~won))
-    result = pa.table(
+    return pa.table(
         {
             "call_id": calls["call_id"],
             "candidate_count": pa.array(m.candidate_count, type=pa.int64()),
             "session_id": winner,
         }
     )
-    con.register("ct_candidates_arrow", result)
+
+
+def _temp_table(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> None:
+    """Materialise an Arrow table as temp table `name` (a constant of this module)."""
+    con.register("ct_arrow_in", table)
     try:
-        con.execute(
-            "create or replace temp table ct_candidates as select * from ct_candidates_arrow"
-        )
+        con.execute(f"create or replace temp table {name} as select * from ct_arrow_in")
     finally:
-        con.unregister("ct_candidates_arrow")
+        con.unregister("ct_arrow_in")
 
 
 def _now(con: duckdb.DuckDBPyConnection) -> object:
@@ -950,32 +978,47 @@ def row_count(con: duckdb.DuckDBPyConnection, table: str) -> int:
 # --- the matching core alone (benchmarks) -----------------------------------------------------
 
 
-def match_pool_calls(con: duckdb.DuckDBPyConnection) -> None:
-    """Only the matching of the full run (the same SQL and kernel), into temp table
-    ct_pool_match (call_id, attribution_status, candidate_count, session_id); writes nothing
+def match_pool_calls(con: duckdb.DuckDBPyConnection) -> pa.Table:
+    """Only the matching of the full run (the same SQL and kernel): per call, its
+    attribution_status, candidate_count and session_id, as an Arrow table; writes nothing
     persistent.
 
-    For benchmarks against reference implementations that compute just this: it leaves out
-    session attributes, caller keys, first-time flags, touches and the table writes.
+    For benchmarks against reference implementations that compute just this (and return a
+    frame): it leaves out session attributes, caller keys, first-time flags, touches and the
+    table writes.
     """
     install_caller_key(con, "")
     p = _params()
     con.execute(ACCOUNTS_SQL, p)
     con.execute(SESSION_CORE_SQL.format(beacons="raw.dni_beacons", attrs=""))
     con.execute(NUMBER_KEYS_SQL)
+    con.execute(NUMBERS_SQL.format(acct=ACCT.format(src="raw.tracking_numbers_current")), p)
     con.execute(HOLDS_SQL.format(acct=ACCT.format(src="ct_sess_core")), p)
     con.execute(CALL_BASE_SQL.format(calls="raw.call_events", caller_key="null"))
-    con.execute(CALL_NUMBERS_SQL.format(acct=ACCT.format(src="ct_call_base")), p)
-    _candidates(con, sessions="ct_sess_core", holds="ct_new_holds")
-    con.execute(
-        "create or replace temp table ct_pool_match as select c.call_id, "
-        + STATUS_SQL
-        + """ as attribution_status,
-               case when tn.number_kind = 'pool' then coalesce(m.candidate_count, 0) end
-                   as candidate_count,
-               m.session_id
-        from ct_call_base c left join ct_call_tn tn using (call_id)
-        left join ct_candidates m using (call_id)"""
+    con.execute(CALL_NUMBERS_SQL)
+    calls = con.execute("select call_id, number_kind, nkey, t_us, timeout_us from ct_call_tn")
+    calls = calls.arrow().read_all()
+    kind = calls["number_kind"].to_numpy(zero_copy_only=False)
+    pool = kind == "pool"
+    cand = _candidates(con, calls.filter(pool), sessions="ct_sess_core", holds="ct_new_holds")
+    # STATUS_SQL's rule on arrays.
+    count = np.zeros(len(kind), dtype=np.int64)
+    count[pool] = cand["candidate_count"].to_numpy()
+    status = np.full(len(kind), "unattributed", dtype=object)
+    status[kind == "static"] = "static"
+    status[pool & (count == 1)] = "matched"
+    status[pool & (count > 1)] = "ambiguous"
+    session_pos = np.full(len(kind), -1, dtype=np.int64)
+    session_pos[pool] = np.arange(int(pool.sum()))
+    return pa.table(
+        {
+            "call_id": calls["call_id"],
+            "attribution_status": pa.array(status, type=pa.string()),
+            "candidate_count": pa.array(count, mask=~pool),
+            "session_id": cand["session_id"].take(
+                pa.array(np.where(pool, session_pos, 0), mask=~pool)
+            ),
+        }
     )
 
 
