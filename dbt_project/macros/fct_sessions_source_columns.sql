@@ -1,11 +1,11 @@
-{#- The session columns fct_sessions reads from attribution.sessions (qualified by `relation`),
-    compared between attribution and the built table to find the sessions to rebuild. -#}
+{#- The columns of a session that show that attribution recomputed it (qualified by
+    `relation`): a late beacon changes the beacon count and the first or last beacon times,
+    and everything else of a session derives from its beacons. fct_sessions compares them
+    between attribution and the built table to find the sessions to rebuild (narrow columns:
+    comparing the wide ones, URLs and referrers, would cost more than the rebuild). -#}
 {% macro fct_sessions_source_columns(relation) -%}
     {%- set columns = [
-        'session_id', 'account_id', 'visitor_id', 'started_at', 'last_beacon_at', 'ended_at',
-        'beacon_count', 'page_views', 'landing_page', 'referrer', 'channel', 'source', 'medium',
-        'campaign', 'ad_group', 'keyword', 'match_type', 'campaign_id', 'ad_group_id',
-        'keyword_id', 'gclid'
+        'session_id', 'started_at', 'last_beacon_at', 'ended_at', 'beacon_count', 'page_views'
     ] -%}
     {%- for column in columns -%}
         {{ relation }}.{{ column }}{{ ', ' if not loop.last }}

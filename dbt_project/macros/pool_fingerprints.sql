@@ -5,11 +5,13 @@
 {%- endmacro %}
 
 {#- The aggregates that fingerprint a group of number assignments (int_pool_assignment_days,
-    int_pool_rebuilt_days): two order-free hash sums and the count, and the earliest
-    assignment (where a changed group's local days begin). -#}
+    int_pool_rebuilt_days): two order-free hash sums and the count, the earliest assignment
+    (where a changed group's local days begin) and the latest end of a hold (the pool's last
+    sweep boundary). -#}
 {% macro assignment_fingerprint() -%}
     count(*) as assignment_count,
     bit_xor(hash(session_id, tracking_number, assigned_at, held_until)) as fingerprint_xor,
     sum(hash(session_id, tracking_number, assigned_at, held_until) % 1000003) as fingerprint_sum,
-    min(assigned_at) as first_assigned_at
+    min(assigned_at) as first_assigned_at,
+    max(held_until) filter (where held_until > assigned_at) as last_held_until
 {%- endmacro %}

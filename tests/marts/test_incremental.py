@@ -105,5 +105,11 @@ def test_daily_run_equals_full_rebuild(tmp_path: Path) -> None:
             "where session_id in ('s20', 's23') order by 1"
         ).fetchall()
         assert sessions == [("s20", 2, 0), ("s23", 1, 1)]
+        # cv2 moved from c2 (outside the lookback) to the late c11
+        converted = con.execute(
+            "select call_id, conversion_count from marts.fct_calls "
+            "where call_id in ('c2', 'c11') order by 1"
+        ).fetchall()
+        assert converted == [("c11", 1), ("c2", 0)]
     finally:
         con.close()

@@ -784,13 +784,43 @@ def _pool_session(
     )
 
 
+def _static_call(
+    con: duckdb.DuckDBPyConnection, call_id: str, start: str, caller_key: str, load_id: int
+) -> None:
+    """An answered call of NY on the static number, with its attribution."""
+    add_raw(
+        con,
+        "call_events",
+        call(call_id, NY, STATIC_NY, start, answered=True, talk=100),
+        arrival=ts(start).date() + dt.timedelta(days=2),
+        load_id=load_id,
+    )
+    row = attribution_row(
+        call_id,
+        NY,
+        STATIC_NY,
+        start,
+        kind="static",
+        status="static",
+        caller_key=caller_key,
+        first_time=False,
+        location_id="loc_downtown",
+        **BILLBOARD,
+    )
+    add_attribution(
+        con, "call_attribution", [row | {"attributed_at": ts(start) + dt.timedelta(days=3)}]
+    )
+
+
 def load_pool_days(con: duckdb.DuckDBPyConnection, step: int) -> None:
     """Later days of pool traffic in two arrivals, so that a daily run rebuilds the recent days
     of the pool models and keeps older ones: step 1 brings 2026-10-05 (local New York) with a
     session across local midnight (and one of 2026-10-03); step 2 a late session of 2026-10-05,
     s20 recomputed by attribution after a straggling beacon, two overlapping sessions of
-    2026-10-08 and a pool call (c9) attributed to one of them."""
+    2026-10-08 and a pool call (c9) attributed to one of them. Each step brings a static call
+    too (c10; c11 late, taking a conversion from an older call)."""
     if step == 1:
+        _static_call(con, "c10", "2026-10-06 12:00", "k_gina", load_id=6)
         rows = [
             _pool_session("s19", "2026-10-03 12:00", "2026-10-03 12:30", POOL_NY[1]),
             _pool_session("s20", "2026-10-05 14:00", "2026-10-05 14:40", POOL_NY[0]),
@@ -803,6 +833,9 @@ def load_pool_days(con: duckdb.DuckDBPyConnection, step: int) -> None:
             _pool_session("s24", "2026-10-08 10:30", "2026-10-08 10:45", POOL_NY[1]),
         ]
     if step == 2:
+        # a late call of k_alice before cv2 (2026-10-05): cv2 moves to it from c2, an older
+        # call outside the lookback
+        _static_call(con, "c11", "2026-10-04 09:00", "k_alice", load_id=8)
         straggler = _pool_session("s20", "2026-10-05 14:00", "2026-10-05 15:10", POOL_NY[0])
         straggler[0].update(last_beacon_at=ts("2026-10-05 14:40"), beacon_count=2)
         rows.append(straggler)

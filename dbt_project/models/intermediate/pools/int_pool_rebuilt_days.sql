@@ -9,9 +9,9 @@
 -- keep its older days. A change is a UTC day of assignments whose fingerprint differs from the
 -- one the last build recorded (int_pool_assignment_days, read here as it was before this run),
 -- looked for in the last incremental_lookback_days + 1 UTC days. first_day is the local day of
--- the pool's last boundary (start or end of a hold) before its earliest changed assignment:
--- the idle time between them changes too. Without recorded fingerprints (first build, full
--- refresh) every pool is named from its first day.
+-- the earliest changed assignment, or of the pool's last end of a hold before it when the pool
+-- was idle since (that idle time becomes a segment). Without recorded fingerprints (first
+-- build, full refresh) every pool is named from its first day.
 with
 
 assignments as (
@@ -108,45 +108,55 @@ changed_pools as (
 
 ),
 
-previous_boundaries as (
+previous_ends as (
 
-    -- the last boundary of the pool's sweep before its first change: the idle stretch from
-    -- there to the change (level 0, and not yet a segment if it was the pool's last) changes
-    -- with it
+    -- the pool's last sweep boundary as last built (the latest end of a hold)
+    {% if built is not none %}
+        select
+            built.account_id,
+            built.pool_id,
+            max(built.last_held_until) as last_held_until
+        from {{ built }} as built
+        group by built.account_id, built.pool_id
+    {% else %}
+        select
+            changed_pools.account_id,
+            changed_pools.pool_id,
+            cast(null as timestamptz) as last_held_until
+        from changed_pools
+    {% endif %}
+
+),
+
+first_changes as (
+
+    -- Days before the first changed assignment keep their levels: a new boundary only splits
+    -- the segment it falls in, except the pool's open tail after its last hold, which the
+    -- change closes (idle time at level 0 from that hold's end on, not a segment before).
     select
         changed_pools.account_id,
         changed_pools.pool_id,
-        changed_pools.first_changed_at,
-        max(assignments.assigned_at) filter (
-            where assignments.assigned_at < changed_pools.first_changed_at
-        ) as previous_start,
-        max(assignments.held_until) filter (
-            where assignments.held_until < changed_pools.first_changed_at
-        ) as previous_end
+        case
+            when previous_ends.last_held_until < changed_pools.first_changed_at
+                then previous_ends.last_held_until
+            else changed_pools.first_changed_at
+        end as first_at
     from changed_pools
-    left join assignments
+    left join previous_ends
         on
-            changed_pools.account_id = assignments.account_id
-            and changed_pools.pool_id = assignments.pool_id
-            and assignments.held_until > assignments.assigned_at
-    group by changed_pools.account_id, changed_pools.pool_id, changed_pools.first_changed_at
+            changed_pools.account_id = previous_ends.account_id
+            and changed_pools.pool_id = previous_ends.pool_id
 
 ),
 
 final as (
 
     select
-        previous_boundaries.account_id,
-        previous_boundaries.pool_id,
-        cast(
-            {{ to_local(
-                'coalesce(greatest(previous_boundaries.previous_start, '
-                ~ 'previous_boundaries.previous_end), previous_boundaries.first_changed_at)',
-                'accounts.timezone'
-            ) }} as date
-        ) as first_day
-    from previous_boundaries
-    inner join accounts on previous_boundaries.account_id = accounts.account_id
+        first_changes.account_id,
+        first_changes.pool_id,
+        cast({{ to_local('first_changes.first_at', 'accounts.timezone') }} as date) as first_day
+    from first_changes
+    inner join accounts on first_changes.account_id = accounts.account_id
 
 )
 

@@ -9,9 +9,11 @@
 
 -- One row per call. Incremental: a run rebuilds the calls that changed since the last run
 -- (a new event, a new attribution, a new linked conversion, transcript or score: the
--- watermark columns _*) plus every call of the last incremental_lookback_days, and keeps the
--- rest. A change older than that and not behind a watermark (an account's timezone or
--- threshold edited) needs `calltrack dbt build --full-refresh`.
+-- watermark columns _*), the earlier calls of the same caller within the conversion link
+-- window of a new or re-attributed call (a conversion can move to the newer call), plus every
+-- call of the last incremental_lookback_days, and keeps the rest. A change older than that
+-- and not behind a watermark (an account's timezone or threshold edited) needs
+-- `calltrack dbt build --full-refresh`.
 with
 
 calls as (
@@ -61,6 +63,23 @@ scores as (
             or calls.attributed_at > watermarks.attributed_at
             or calls.started_at >= watermarks.lookback_start
             or watermarks.events_load_id is null
+        union
+        -- a new or re-attributed call can take a conversion linked by caller_key from an
+        -- earlier call of the same caller (the latest call at most conversion_link_window_days
+        -- before the conversion wins), however old: that call is rebuilt too
+        select earlier.call_id
+        from calls as arrived
+        cross join watermarks
+        inner join calls as earlier
+            on
+                arrived.account_id = earlier.account_id
+                and arrived.caller_key = earlier.caller_key
+                and arrived.started_at >= earlier.started_at
+                and arrived.started_at - to_days({{ var('conversion_link_window_days') }})
+                <= earlier.started_at
+        where
+            arrived.max_load_id > watermarks.events_load_id
+            or arrived.attributed_at > watermarks.attributed_at
         union
         select conversions.call_id
         from conversions, watermarks

@@ -8,10 +8,12 @@
 }}
 
 -- One row per website session. Incremental: a daily run rebuilds the sessions that are new or
--- differ from the row already built (attribution recomputes sessions whose beacons arrived
--- late; only sessions whose last beacon is within incremental_lookback_days of the newest one
--- already built are compared) and the sessions whose number of attributed calls changed;
--- older sessions are kept. The per-row timezone conversion runs on the rebuilt sessions only.
+-- that attribution recomputed since they were built (late beacons: another beacon count or
+-- first/last beacon time; only sessions whose last beacon is within incremental_lookback_days
+-- of the newest one built are compared) and the sessions whose number of attributed calls
+-- changed; older sessions are kept. The per-row timezone conversion runs on those only. After
+-- attribution re-classifies sessions without new beacons (new channel rules), run a full
+-- refresh.
 with
 
 sessions as (
