@@ -82,13 +82,14 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="materialize every asset in-process")
-    demo = sub.add_parser("demo", help="simulate a month of data (medium) and run the pipeline")
+    demo = sub.add_parser("demo", help="simulate 45 days of data (medium) and run the pipeline")
     for p in (run, demo):
         p.add_argument("--landing", help="landing zone: folder or s3://bucket/prefix")
         p.add_argument("--warehouse", help="DuckDB warehouse file")
         p.add_argument("--dashboards", help="folder for the generated dashboards")
     run.set_defaults(func=cmd_run)
-    demo.add_argument("--days", type=int, default=30)
+    # 45 days: the first two weeks' 30-day label windows complete, so scoring trains a real model.
+    demo.add_argument("--days", type=int, default=45)
     demo.add_argument("--seed", type=int, default=7)
     demo.add_argument("--scale", default="medium", choices=["small", "medium", "large"])
     # Arrival days are Dagster partitions up to tomorrow: a simulated period must end in the past.
