@@ -314,15 +314,15 @@ from pref p cross join ct_hmac_key k
 CALL_NUMBERS_SQL = """
 create or replace temp table ct_call_tn as
 with j as (
+    -- (an inner join: range terms in a LEFT join's condition make DuckDB ~10x slower here)
     select c.call_id, n.number_kind, n.pool_id, n.location_id, n.channel, n.source, n.medium,
            n.campaign, n.nkey, epoch_us(c.started_at) as t_us, n.timeout_us, n.valid_from,
            n.versions
-    from ct_call_base c left join ct_numbers n
+    from ct_call_base c join ct_numbers n
       on n.account_id = c.account_id and n.tracking_number = c.tracking_number
      and c.started_at >= n.valid_from and (n.valid_to is null or c.started_at < n.valid_to)
 )
--- Every call, with its number row when one is valid at its start (else nulls).
-select * exclude (valid_from, versions) from j where versions is null or versions = 1
+select * exclude (valid_from, versions) from j where versions = 1
 union all
 -- A number with several rows (re-pooled, moved): the latest row valid at the call's start.
 (select * exclude (valid_from, versions) from j where versions > 1
@@ -996,7 +996,12 @@ def match_pool_calls(con: duckdb.DuckDBPyConnection) -> pa.Table:
     con.execute(HOLDS_SQL.format(acct=ACCT.format(src="ct_sess_core")), p)
     con.execute(CALL_BASE_SQL.format(calls="raw.call_events", caller_key="null"))
     con.execute(CALL_NUMBERS_SQL)
-    calls = con.execute("select call_id, number_kind, nkey, t_us, timeout_us from ct_call_tn")
+    # Calls without a number row valid at their start are unattributed (no row in ct_call_tn).
+    calls = con.execute(
+        "select call_id, number_kind, nkey, t_us, timeout_us from ct_call_tn union all "
+        "select call_id, null, null, null, null from ct_call_base anti join ct_call_tn "
+        "using (call_id)"
+    )
     calls = calls.arrow().read_all()
     kind = calls["number_kind"].to_numpy(zero_copy_only=False)
     pool = kind == "pool"
