@@ -1,6 +1,6 @@
 """Attribution engine: raw beacons and calls -> sessions, number holds, call attribution, touches.
 
-Plain DuckDB SQL driven from Python; no Dagster. Semantics are design.md's ("Semantics"):
+DuckDB SQL and numpy arrays driven from Python; no Dagster. Semantics are design.md's ("Semantics"):
 
 * A session is active from its first beacon until `session_timeout` after its last beacon.
 * A pool call (number N, account A, start t) has as candidates the sessions of A with a
@@ -10,14 +10,14 @@ Plain DuckDB SQL driven from Python; no Dagster. Semantics are design.md's ("Sem
 
 How it is fast. Each assignment of N to s becomes a *hold envelope* [assigned_at, held_until]
 with held_until = min(last beacon of s + timeout, next assignment of N to s - 1us): every
-candidate's assignment envelope covers t. Matching a call is then an interval lookup done as an
-equi-join on (account, number, hour bucket) plus a range filter (each envelope is expanded into
-the 1-2 buckets it covers), so it is a hash join with ~1 row per call, rather than DuckDB's ASOF
-join (which returns one row, so it cannot count overlapping candidates) or an inequality join
-(quadratic per number). The few (call, session) pairs are then checked for "a beacon of s in
-[t - timeout, t]", which catches sessions with a gap longer than the timeout before the call.
-All time arithmetic is on integer epoch microseconds: timestamptz arithmetic goes through ICU
-calendars and is ~10x slower.
+candidate's assignment envelope covers t. One hash aggregation over the beacons gives each
+session's attributes, its beacon times and its assignments (as lists), so holds need no second
+pass. Matching is then array work (matching.py): envelopes bucketed by (number key, time) and
+found with `searchsorted`, the "a beacon of s in [t - timeout, t]" check (sessions with a gap
+longer than the timeout) on the lists, winner and count per call; string keys never enter a
+join there. SQL keeps what it is good at: the aggregation, channels, caller keys, first-time
+flags, touches. All time arithmetic is on integer epoch microseconds: timestamptz arithmetic
+goes through ICU calendars and is ~10x slower.
 
 `number_assignments` doubles as the hold index ([assigned_at, held_until] per assignment).
 Incremental runs keep a watermark of raw `_load_id` per feed in `attribution._state` and recompute
