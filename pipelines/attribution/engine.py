@@ -176,7 +176,6 @@ SESSION_ATTRS = """,
            filter (where event_type = 'session.started') as landing"""
 
 SESSIONS_SQL = """
-create or replace temp table ct_new_sessions as
 with acct as {acct},
 joined as (
     select g.rowid as sid, g.account_id, g.session_id, g.visitor_id, g.started_at,
@@ -389,7 +388,6 @@ select * from final
 )
 
 TOUCHES_SQL = """
-create or replace temp table ct_touches as
 with calls as (
     select call_id, account_id, visitor_id, session_id, started_at
     from ct_call_attr where session_id is not null and visitor_id is not null
@@ -588,11 +586,16 @@ def _run(con: duckdb.DuckDBPyConnection, secret: str, full: bool, clock: _Clock)
 
         # Sessions and holds.
         con.execute(SESSION_CORE_SQL.format(beacons=beacons, attrs=SESSION_ATTRS))
-        acct_s = ACCT.format(src="ct_sess_core")
-        con.execute(SESSIONS_SQL.format(acct=acct_s), p)
+        # Account settings of these sessions, once (a distinct over 1.5M strings costs).
+        con.execute(
+            "create or replace temp table ct_acct_sess as " + ACCT.format(src="ct_sess_core"), p
+        )
         con.execute(NUMBER_KEYS_SQL)
         con.execute(NUMBERS_SQL.format(acct=ACCT.format(src="raw.tracking_numbers_current")), p)
-        con.execute(HOLDS_SQL.format(acct=acct_s), p)
+        con.execute(HOLDS_SQL.format(acct="(select * from ct_acct_sess)"))
+        sessions_sql = SESSIONS_SQL.format(acct="(select * from ct_acct_sess)")
+        if mode == "incremental":
+            con.execute(f"create or replace temp table ct_new_sessions as {sessions_sql}")
         t0 = lap("sessions", t0)
         if mode == "incremental":
             _affected_calls_after_sessions(con, old)
@@ -602,8 +605,10 @@ def _run(con: duckdb.DuckDBPyConnection, secret: str, full: bool, clock: _Clock)
                     f"delete from attribution.{t} x using ct_aff_sessions a "
                     "where x.account_id = a.account_id and x.session_id = a.session_id"
                 )
+            sessions_sql = "select * from ct_new_sessions"
+        # A full run writes straight from the query (no temp copy of 1.5M wide rows).
         con.execute(
-            "insert into attribution.sessions by name select * exclude (sid) from ct_new_sessions"
+            f"insert into attribution.sessions by name select * exclude (sid) from ({sessions_sql})"
         )
         con.execute(
             "insert into attribution.number_assignments by name "
@@ -611,7 +616,7 @@ def _run(con: duckdb.DuckDBPyConnection, secret: str, full: bool, clock: _Clock)
             "make_timestamptz(assigned_us) as assigned_at, "
             "make_timestamptz(hold_to_us) as held_until from ct_new_holds"
         )
-        stats.sessions_recomputed = _count(con, "select count(*) from ct_new_sessions")
+        stats.sessions_recomputed = _count(con, "select count(*) from ct_sess_core")
         t0 = lap("sessions_write", t0)
 
         # Calls.
@@ -640,15 +645,16 @@ def _run(con: duckdb.DuckDBPyConnection, secret: str, full: bool, clock: _Clock)
         _temp_table(con, "ct_candidates", cand)
         con.execute(MATCH_SQL, {"unattributed": UNATTRIBUTED_WEB_CHANNEL, "now": _now(con)})
         t0 = lap("match", t0)
+        con.execute("insert into attribution.call_attribution by name select * from ct_call_attr")
+        stats.calls_recomputed = _count(con, "select count(*) from ct_call_attr")
+        t0 = lap("calls_write", t0)
+        # Touches go straight into their table (no temp copy).
         con.execute(
-            TOUCHES_SQL.format(acct=ACCT.format(src="ct_call_attr")),
+            "insert into attribution.touches by name "
+            + TOUCHES_SQL.format(acct=ACCT.format(src="ct_call_attr")),
             {**p, "half_life": TIME_DECAY_HALF_LIFE_DAYS, "ends": POSITION_BASED_ENDS},
         )
         t0 = lap("touches", t0)
-        con.execute("insert into attribution.call_attribution by name select * from ct_call_attr")
-        con.execute("insert into attribution.touches by name select * from ct_touches")
-        stats.calls_recomputed = _count(con, "select count(*) from ct_call_attr")
-        t0 = lap("calls_write", t0)
 
         # Conversions' caller keys (append-only by event_id, so new rows only).
         keys_sql = CONVERSION_KEYS_SQL.format(
