@@ -2,6 +2,10 @@
 -- Calls and spend are stacked (union) and then summed per grain, so a campaign with spend and
 -- no calls and calls with no spend (organic, direct) both get rows. Currency is part of the
 -- grain: spend in another currency than the account's gets its own rows, never summed in.
+{%- set grain = [
+    'date_local', 'account_id', 'channel', 'source', 'medium', 'campaign', 'currency'
+] %}
+
 with
 
 calls as (
@@ -25,13 +29,7 @@ offline_spend as (
 call_rows as (
 
     select
-        date_local,
-        account_id,
-        channel,
-        source,
-        medium,
-        campaign,
-        currency,
+        {{ grain | join(',\n        ') }},
         {{ call_outcome_counts() }},
         cast(null as decimal(18, 6)) as spend
     from calls
@@ -42,24 +40,12 @@ call_rows as (
 spend_rows as (
 
     select
-        date_local,
-        account_id,
-        channel,
-        source,
-        medium,
-        campaign,
-        currency,
+        {{ grain | join(',\n        ') }},
         spend
     from ad_spend
     union all
     select
-        date_local,
-        account_id,
-        channel,
-        source,
-        medium,
-        campaign,
-        currency,
+        {{ grain | join(',\n        ') }},
         spend
     from offline_spend
 
@@ -76,13 +62,7 @@ stacked as (
 summed as (
 
     select
-        date_local,
-        account_id,
-        channel,
-        source,
-        medium,
-        campaign,
-        currency,
+        {{ grain | join(',\n        ') }},
         coalesce(sum(calls), 0) as calls,
         coalesce(sum(answered_calls), 0) as answered_calls,
         coalesce(sum(missed_calls), 0) as missed_calls,
@@ -99,16 +79,8 @@ summed as (
 final as (
 
     select
-        {{ surrogate_key(
-            ['date_local', 'account_id', 'channel', 'source', 'medium', 'campaign', 'currency']
-        ) }} as channel_performance_id,
-        date_local,
-        account_id,
-        channel,
-        source,
-        medium,
-        campaign,
-        currency,
+        {{ surrogate_key(grain) }} as channel_performance_id,
+        {{ grain | join(',\n        ') }},
         calls,
         answered_calls,
         missed_calls,

@@ -4,6 +4,11 @@
 -- case-insensitively; when that text matches several ad groups, the call goes to one of them
 -- (the smallest keyword_key) so it is counted once. Calls whose keyword matches no bought
 -- keyword keep rows of their own with a null platform and keyword_id.
+{%- set grain = [
+    'date_local', 'account_id', 'platform', 'campaign_id', 'campaign', 'ad_group_id',
+    'ad_group', 'keyword_id', 'keyword', 'match_type', 'currency'
+] %}
+
 with
 
 calls as (
@@ -144,17 +149,7 @@ stacked as (
 summed as (
 
     select
-        date_local,
-        account_id,
-        platform,
-        campaign_id,
-        campaign,
-        ad_group_id,
-        ad_group,
-        keyword_id,
-        keyword,
-        match_type,
-        currency,
+        {{ grain | join(',\n        ') }},
         sum(impressions) as impressions,
         sum(clicks) as clicks,
         coalesce(sum(calls), 0) as calls,
@@ -170,22 +165,8 @@ summed as (
 final as (
 
     select
-        {{ surrogate_key([
-            'date_local', 'account_id', 'platform', 'campaign_id', 'campaign', 'ad_group_id',
-            'ad_group', 'keyword_id', 'keyword', 'match_type', 'currency'
-        ]) }}
-            as keyword_performance_id,
-        date_local,
-        account_id,
-        platform,
-        campaign_id,
-        campaign,
-        ad_group_id,
-        ad_group,
-        keyword_id,
-        keyword,
-        match_type,
-        currency,
+        {{ surrogate_key(grain) }} as keyword_performance_id,
+        {{ grain | join(',\n        ') }},
         impressions,
         clicks,
         calls,
