@@ -55,11 +55,12 @@ calls_per_session as (
 
     ),
 
-    -- the columns of a session this model reads, as attribution has them now ...
+    -- sessions as attribution has them now ...
     recent_sessions as (
 
         select
-            {{ fct_sessions_source_columns('sessions') }}
+            sessions.session_id,
+            {{ session_change_hash('sessions') }} as change_hash
         from sessions, lookback
         where
             sessions.last_beacon_at >= lookback.last_beacon_from
@@ -71,7 +72,8 @@ calls_per_session as (
     recent_built as (
 
         select
-            {{ fct_sessions_source_columns('this') }}
+            this.session_id,
+            {{ session_change_hash('this') }} as change_hash
         from {{ this }} as this, lookback
         where this.last_beacon_at >= lookback.last_beacon_from
 
@@ -79,9 +81,13 @@ calls_per_session as (
 
     differing_sessions as (
 
-        select * from recent_sessions
-        except
-        select * from recent_built
+        select recent_sessions.session_id
+        from recent_sessions
+        left join recent_built
+            on
+                recent_sessions.session_id = recent_built.session_id
+                and recent_sessions.change_hash = recent_built.change_hash
+        where recent_built.session_id is null
 
     ),
 
