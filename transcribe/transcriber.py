@@ -5,10 +5,11 @@ each speaker's segments before the record is built, and errors carry the excepti
 so nothing a caller said can reach the warehouse, a log line or an exception message.
 
 Speed choices (measured in bench/bench_transcribe.py against faster-whisper's defaults):
-greedy decoding (beam 1), Silero VAD (skips silence), int8 on CPU, no conditioning on previous
-text (also stops the repetition loops Whisper falls into on noisy phone audio), one pass over
-the downmix of a dual-channel call with speakers labelled by channel energy, and language
-detected once per call.
+"fit" windows (cut at VAD silences, each encoded once at its own length plus 2 s of padding,
+language detected on that same encoder output), beam 5 (configurable), int8 and one thread per
+core on CPU, no conditioning on previous text (also stops the repetition loops Whisper falls
+into on noisy phone audio), one pass over the downmix of a dual-channel call with speakers
+labelled by channel energy.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ SILENCE_RMS = 0.005
 @dataclass(frozen=True)
 class TranscribeOptions:
     # Beam search, 5 like Whisper's own default: on the clip library greedy decoding (1) was
-    # ~1.5x faster but 3 WER points worse (bench/README.md). CALLTRACK_WHISPER_BEAM_SIZE.
+    # ~1.8x faster but ~3 WER points worse (bench/README.md). CALLTRACK_WHISPER_BEAM_SIZE.
     beam_size: int = 5
     vad_filter: bool = True
     condition_on_previous_text: bool = False
