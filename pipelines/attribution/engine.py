@@ -138,6 +138,9 @@ from raw.accounts_current
 qualify row_number() over (partition by account_id order by account_id) = 1
 """
 
+# Session timeout of `acct` (a LEFT JOIN of ct_accounts), the default where it has no row.
+TIMEOUT_US = "coalesce(acct.timeout_us, $timeout * 60000000)"
+
 # Account settings for any account id, defaults where the account is not (yet) in the feed.
 ACCT = """(select x.account_id,
                   coalesce(a.timeout_us, $timeout * 60000000) as timeout_us,
@@ -176,11 +179,10 @@ SESSION_ATTRS = """,
            filter (where event_type = 'session.started') as landing"""
 
 SESSIONS_SQL = """
-with acct as {acct},
-joined as (
+with joined as (
     select g.rowid as sid, g.account_id, g.session_id, g.visitor_id, g.started_at,
            make_timestamptz(g.last_us) as last_beacon_at,
-           make_timestamptz(g.last_us + acct.timeout_us) as ended_at,
+           make_timestamptz(g.last_us + {timeout_us}) as ended_at,
            g.beacon_count, g.page_views,
            coalesce(g.landing.page_url, g.first_page) as landing_page,
            nullif(g.landing.referrer, '') as referrer, g.landing.utm_source,
@@ -188,7 +190,8 @@ joined as (
            nullif(g.landing.utm_term, '') as utm_term, g.landing.utm_content,
            nullif(g.landing.gclid, '') as gclid, nullif(g.landing.msclkid, '') as msclkid,
            nullif(g.landing.fbclid, '') as fbclid
-    from ct_sess_core g join acct using (account_id)
+    -- Accounts not (yet) in the feed get the defaults.
+    from ct_sess_core g left join ct_accounts acct using (account_id)
 ),
 classified as (
     select j.*,
@@ -272,7 +275,6 @@ multi as (
                   as next_us
     from assigned
 ),
-acct as {acct},
 final as (
     -- Envelope of the hold: from the assignment until the session's end (last beacon +
     -- timeout) or the next assignment of the same number to the same session, which
@@ -280,10 +282,10 @@ final as (
     -- envelope are checked per candidate against the beacons at match time.
     select a.sid, a.account_id, a.session_id, a.tracking_number, k.nkey, a.pool_id,
            a.assigned_us, a.assigned_us as hold_from_us,
-           least(a.last_us + acct.timeout_us, coalesce(a.next_us - 1, 9e18::bigint))
+           least(a.last_us + {timeout_us}, coalesce(a.next_us - 1, 9e18::bigint))
                as hold_to_us
     from (select * from single union all select * from multi) a
-    join acct on acct.account_id = a.account_id
+    left join ct_accounts acct on acct.account_id = a.account_id
     left join ct_number_keys k
       on k.account_id = a.account_id and k.tracking_number = a.tracking_number
 )
@@ -586,16 +588,13 @@ def _run(con: duckdb.DuckDBPyConnection, secret: str, full: bool, clock: _Clock)
 
         # Sessions and holds.
         con.execute(SESSION_CORE_SQL.format(beacons=beacons, attrs=SESSION_ATTRS))
-        # Account settings of these sessions, once (a distinct over 1.5M strings costs).
-        con.execute(
-            "create or replace temp table ct_acct_sess as " + ACCT.format(src="ct_sess_core"), p
-        )
         con.execute(NUMBER_KEYS_SQL)
         con.execute(NUMBERS_SQL.format(acct=ACCT.format(src="raw.tracking_numbers_current")), p)
-        con.execute(HOLDS_SQL.format(acct="(select * from ct_acct_sess)"))
-        sessions_sql = SESSIONS_SQL.format(acct="(select * from ct_acct_sess)")
+        pt = {"timeout": p["timeout"]}
+        con.execute(HOLDS_SQL.format(timeout_us=TIMEOUT_US), pt)
+        sessions_sql = SESSIONS_SQL.format(timeout_us=TIMEOUT_US)
         if mode == "incremental":
-            con.execute(f"create or replace temp table ct_new_sessions as {sessions_sql}")
+            con.execute(f"create or replace temp table ct_new_sessions as {sessions_sql}", pt)
         t0 = lap("sessions", t0)
         if mode == "incremental":
             _affected_calls_after_sessions(con, old)
@@ -608,7 +607,9 @@ def _run(con: duckdb.DuckDBPyConnection, secret: str, full: bool, clock: _Clock)
             sessions_sql = "select * from ct_new_sessions"
         # A full run writes straight from the query (no temp copy of 1.5M wide rows).
         con.execute(
-            f"insert into attribution.sessions by name select * exclude (sid) from ({sessions_sql})"
+            "insert into attribution.sessions by name "
+            f"select * exclude (sid) from ({sessions_sql})",
+            pt if mode == "full" else None,
         )
         con.execute(
             "insert into attribution.number_assignments by name "
@@ -752,16 +753,22 @@ def _candidates(
     ).arrow()
     sess = sess.read_all()
 
-    # Sessions are numbered by their row in `sess`; holds refer to them by rowid, which is
-    # neither dense nor in order (temp tables of an open transaction), so map it.
+    # Sessions are numbered by their row in `sess`; holds refer to them by rowid, which need
+    # not start at 0 (temp tables of an open transaction) nor arrive in order, so map it.
     rowid = sess["sid"].to_numpy()
-    by_rowid = np.argsort(rowid)
     hold_rowid = np.asarray(h["sid"], dtype=np.int64)
-    hold_sid = by_rowid[np.searchsorted(rowid, hold_rowid, sorter=by_rowid)]
+    if len(rowid) and np.array_equal(rowid, np.arange(rowid[0], rowid[0] + len(rowid))):
+        hold_sid = hold_rowid - rowid[0]  # the usual case: consecutive, in order
+    else:
+        by_rowid = np.argsort(rowid)
+        hold_sid = by_rowid[np.searchsorted(rowid, hold_rowid, sorter=by_rowid)]
     lists = sess["beacon_us"].combine_chunks()
     offsets = lists.offsets.to_numpy().astype(np.int64)
+    flat = pc.list_flatten(lists)
     # A beacon without a time (the contract requires one) is never within a timeout.
-    times = pc.fill_null(pc.list_flatten(lists), np.iinfo(np.int64).min).to_numpy()
+    if flat.null_count:
+        flat = pc.fill_null(flat, np.iinfo(np.int64).min)
+    times = flat.to_numpy()
     last = pc.fill_null(sess["last_us"], np.iinfo(np.int64).min).to_numpy()
     session_ids = sess["session_id"].combine_chunks()
 
@@ -999,7 +1006,7 @@ def match_pool_calls(con: duckdb.DuckDBPyConnection) -> pa.Table:
     con.execute(SESSION_CORE_SQL.format(beacons="raw.dni_beacons", attrs=""))
     con.execute(NUMBER_KEYS_SQL)
     con.execute(NUMBERS_SQL.format(acct=ACCT.format(src="raw.tracking_numbers_current")), p)
-    con.execute(HOLDS_SQL.format(acct=ACCT.format(src="ct_sess_core")), p)
+    con.execute(HOLDS_SQL.format(timeout_us=TIMEOUT_US), {"timeout": p["timeout"]})
     con.execute(CALL_BASE_SQL.format(calls="raw.call_events", caller_key="null"))
     con.execute(CALL_NUMBERS_SQL)
     # Calls without a number row valid at their start are unattributed (no row in ct_call_tn).
