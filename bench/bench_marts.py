@@ -5,8 +5,9 @@
 
 Simulates 30 days, ingests days 1..29 (ingest.load) and attributes them (pipelines.attribution),
 builds the marts once, then lands day 30 and times, side by side on the same warehouse:
-- daily: `dbt run` after day 30 arrived: the incremental facts (int_call_events_pivoted,
-  fct_calls, fct_sessions, fct_attribution_touches) process only what changed;
+- daily: `dbt run` after day 30 arrived: the incremental models (call-event pivot,
+  int_calls_joined, fct_calls, fct_sessions, fct_attribution_touches, the pool models)
+  process only what changed;
 - full: `dbt run --full-refresh`: every model rebuilt from all 30 days (the peer: what a
   project without incremental models does every day).
 Both are dbt subprocesses (as Dagster runs them); wall time and peak RSS of the process tree
@@ -50,6 +51,7 @@ from pipelines.marts.cli import prepare_warehouse  # noqa: E402
 from pipelines.marts.project import DBT_EXECUTABLE, DBT_PROJECT_DIR, dbt_env  # noqa: E402
 from pipelines.settings import Settings  # noqa: E402
 
+# the "facts s" column: the call and session facts (the pool models are timed in the model list)
 INCREMENTAL_MODELS = (
     "int_call_events_pivoted",
     "fct_calls",
