@@ -708,11 +708,15 @@ class _Clock:
 STORED_MATCH_SQL = """
 create or replace temp table ct_m_sess as
 with called as (select distinct nkey from ct_call_tn where number_kind = 'pool'),
+span as (select min(t_us) as lo, max(t_us) as hi from ct_call_tn where number_kind = 'pool'),
 held as (
+    -- Sessions holding a called number at some time within the calls' span.
     select distinct h.account_id, h.session_id
     from attribution.number_assignments h
     join ct_number_keys k using (account_id, tracking_number)
     semi join called using (nkey)
+    cross join span
+    where epoch_us(h.held_until) >= span.lo and epoch_us(h.assigned_at) <= span.hi
 )
 select account_id, session_id, max(epoch_us(occurred_at)) as last_us,
        list(epoch_us(occurred_at)) as beacon_us
