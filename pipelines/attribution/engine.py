@@ -48,11 +48,12 @@ from pipelines.attribution.rules import (
 
 # Bump when the semantics of any output column change: stored results are then rebuilt.
 ENGINE_VERSION = "1"
-# Width of the time buckets of the interval join. Holds last minutes to hours (session length +
-# timeout), so one hour keeps the expansion at ~2 rows per hold and ~1 candidate row per call.
+# Width of the time buckets of the interval joins (the incremental run's affected calls, in SQL).
+# Holds last minutes to hours (session length + timeout), so one hour keeps the expansion at ~2
+# rows per hold and ~1 candidate row per call.
 BUCKET_SECONDS = 3600
 BUCKET_US = BUCKET_SECONDS * 1_000_000
-# The array matcher's buckets: 2**32 us (~72 min), so a bucket is a shift, not a division.
+# The array matcher's buckets: 2**32 us (~72 min, same reasoning), so a bucket is a shift.
 BUCKET_SHIFT = 32
 
 RAW_EVENT_FEEDS = ("dni_beacons", "call_events", "conversions", "ad_clicks")
