@@ -111,5 +111,10 @@ def test_daily_run_equals_full_rebuild(tmp_path: Path) -> None:
             "where call_id in ('c2', 'c11') order by 1"
         ).fetchall()
         assert converted == [("c11", 1), ("c2", 0)]
+        # c2 lost its session: no touches left over from its earlier attribution
+        touches = con.execute(
+            "select count(*) from marts.fct_attribution_touches where call_id = 'c2'"
+        )
+        assert touches.fetchone() == (0,)
     finally:
         con.close()

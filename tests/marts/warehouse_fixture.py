@@ -817,8 +817,9 @@ def load_pool_days(con: duckdb.DuckDBPyConnection, step: int) -> None:
     of the pool models and keeps older ones: step 1 brings 2026-10-05 (local New York) with a
     session across local midnight (and one of 2026-10-03); step 2 a late session of 2026-10-05,
     s20 recomputed by attribution after a straggling beacon, two overlapping sessions of
-    2026-10-08 and a pool call (c9) attributed to one of them. Each step brings a static call
-    too (c10; c11 late, taking a conversion from an older call)."""
+    2026-10-08, a pool call (c9) attributed to one of them and an old call (c2) re-attributed
+    as ambiguous, losing its touches. Each step brings a static call too (c10; c11 late, taking
+    a conversion from an older call)."""
     if step == 1:
         _static_call(con, "c10", "2026-10-06 12:00", "k_gina", load_id=6)
         rows = [
@@ -863,6 +864,16 @@ def load_pool_days(con: duckdb.DuckDBPyConnection, step: int) -> None:
             channel="Direct",
         )
         add_attribution(con, "call_attribution", [c9 | {"attributed_at": ts("2026-10-12 00:00")}])
+        # a late beacon leaves c2 (outside the lookback) with two candidates: re-attributed as
+        # ambiguous, it has no session and so no touches any more
+        con.execute(
+            """update attribution.call_attribution
+               set attribution_status = 'ambiguous', candidate_count = 2, session_id = null,
+                   visitor_id = null, attributed_at = ?
+               where call_id = 'c2'""",
+            [ts("2026-10-12 00:00")],
+        )
+        con.execute("delete from attribution.touches where call_id = 'c2'")
     add_attribution(con, "sessions", [session for session, _ in rows])
     add_attribution(con, "number_assignments", [assignment for _, assignment in rows])
 

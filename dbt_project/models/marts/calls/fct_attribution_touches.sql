@@ -3,7 +3,14 @@
         materialized='incremental',
         unique_key='call_id',
         incremental_strategy='delete+insert',
-        on_schema_change='append_new_columns'
+        on_schema_change='append_new_columns',
+        post_hook="""
+            delete from {{ this }} as built
+            where not exists (
+                select 1 from {{ ref('stg_attribution__touches') }} as touches
+                where touches.call_id = built.call_id
+            )
+        """
     )
 }}
 
@@ -11,7 +18,9 @@
 -- call: every touch of a call that was (re)attributed since the last run (attributed_at
 -- watermark), or that started within incremental_lookback_days of the newest call built and
 -- whose attribution differs from the one built (not built yet, or another attributed_at), is
--- replaced together, so a call never keeps touches of an older attribution.
+-- replaced together, so a call never keeps touches of an older attribution. delete+insert
+-- deletes only the calls that still have touches; the post-hook removes the calls that lost all
+-- of theirs (re-attributed as ambiguous or unattributed).
 with
 
 touches as (

@@ -3,7 +3,14 @@
         materialized='incremental',
         unique_key='session_id',
         incremental_strategy='delete+insert',
-        on_schema_change='append_new_columns'
+        on_schema_change='append_new_columns',
+        post_hook="""
+            delete from {{ this }} as built
+            where not exists (
+                select 1 from {{ ref('stg_attribution__sessions') }} as sessions
+                where sessions.session_id = built.session_id
+            )
+        """
     )
 }}
 
@@ -91,15 +98,28 @@ calls_per_session as (
 
     ),
 
+    built_with_calls as (
+
+        select
+            this.session_id,
+            this.calls
+        from {{ this }} as this
+        where this.calls > 0
+
+    ),
+
+    -- both sides: a session can gain its first call or lose its last one (a call re-attributed
+    -- elsewhere, however old)
     changed_sessions as (
 
         select differing_sessions.session_id
         from differing_sessions
         union
-        select calls_per_session.session_id
+        select coalesce(calls_per_session.session_id, built_with_calls.session_id) as session_id
         from calls_per_session
-        left join {{ this }} as this on calls_per_session.session_id = this.session_id
-        where this.calls is distinct from calls_per_session.calls
+        full outer join built_with_calls
+            on calls_per_session.session_id = built_with_calls.session_id
+        where calls_per_session.calls is distinct from built_with_calls.calls
 
     ),
 
