@@ -6,10 +6,16 @@
         on_schema_change='append_new_columns',
         post_hook="""
             delete from {{ this }} as built
-            where not exists (
-                select 1 from {{ ref('stg_attribution__sessions') }} as sessions
-                where sessions.session_id = built.session_id
-            )
+            where
+                built.last_beacon_at >= (
+                    select max(this.last_beacon_at)
+                    - to_days({{ var('incremental_lookback_days') }})
+                    from {{ this }} as this
+                )
+                and not exists (
+                    select 1 from {{ ref('stg_attribution__sessions') }} as sessions
+                    where sessions.session_id = built.session_id
+                )
         """
     )
 }}
@@ -18,7 +24,8 @@
 -- that attribution recomputed since they were built (late beacons: another beacon count or
 -- first/last beacon time; only sessions whose last beacon is within incremental_lookback_days
 -- of the newest one built are compared) and the sessions whose number of attributed calls
--- changed; older sessions are kept. The per-row timezone conversion runs on those only. After
+-- changed; older sessions are kept, and a session within the lookback that attribution no longer
+-- has is deleted (post-hook). The per-row timezone conversion runs on those only. After
 -- attribution re-classifies sessions without new beacons (new channel rules), run a full
 -- refresh.
 with
