@@ -36,6 +36,7 @@ class Settings:
     )
     whisper_cache_dir: str = "data/cache/whisper"  # CALLTRACK_WHISPER_CACHE
     whisper_beam_size: int = 5  # CALLTRACK_WHISPER_BEAM_SIZE: 1 = greedy, faster, less accurate
+    whisper_workers: int = 0  # CALLTRACK_WHISPER_WORKERS: calls at once; 0 = a core each (CPU)
     dbt_target: str = "local"  # CALLTRACK_DBT_TARGET: profile target (local, ci)
     s3_endpoint_url: str | None = None  # AWS_ENDPOINT_URL: e.g. http://127.0.0.1:8333
     s3_region: str = "us-east-1"  # AWS_REGION / AWS_DEFAULT_REGION
@@ -86,6 +87,7 @@ ENV_VARS: dict[str, tuple[str, ...]] = {
     "whisper_compute_type": ("CALLTRACK_WHISPER_COMPUTE_TYPE",),
     "whisper_cache_dir": ("CALLTRACK_WHISPER_CACHE",),
     "whisper_beam_size": ("CALLTRACK_WHISPER_BEAM_SIZE",),
+    "whisper_workers": ("CALLTRACK_WHISPER_WORKERS",),
     "dbt_target": ("CALLTRACK_DBT_TARGET",),
     "s3_endpoint_url": ("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"),
     "s3_region": ("AWS_REGION", "AWS_DEFAULT_REGION"),

@@ -178,8 +178,11 @@ def resolve_model(
     return ModelSpec(path=path, device=device, compute_type=compute_type, name=name)
 
 
-def load_model(spec: ModelSpec, cpu_threads: int = 0):  # -> faster_whisper.WhisperModel
-    """Load the model from its local folder (faster-whisper imported lazily: ~1 s)."""
+def load_model(
+    spec: ModelSpec, cpu_threads: int = 0, num_workers: int = 1
+):  # -> faster_whisper.WhisperModel
+    """Load the model from its local folder (faster-whisper imported lazily: ~1 s);
+    `num_workers` replicas serve that many concurrent calls, `cpu_threads` threads each."""
     from faster_whisper import WhisperModel
 
     return WhisperModel(
@@ -187,5 +190,6 @@ def load_model(spec: ModelSpec, cpu_threads: int = 0):  # -> faster_whisper.Whis
         device=spec.device,
         compute_type=spec.compute_type,
         cpu_threads=cpu_threads,
+        num_workers=num_workers,
         local_files_only=True,
     )

@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from transcribe.cache import TranscriptCache
+from transcribe.cache import TranscriptCache, fresh_copy
 from transcribe.intel import keyword_lists, load_keyword_config
 from transcribe.store import (
     Connect,
@@ -89,22 +89,35 @@ def _transcribe_batch(
     if wanted:
         with connect() as con:
             cache.load(con, wanted)
-    results = []
-    for rec, data, key in zip(batch, read, keys, strict=True):
-        if isinstance(data, CallResult):
-            results.append(data)
+    # Recordings that need the model: one per distinct audio (a repeat inside the batch waits
+    # for the first), transcribed `transcriber.workers` at a time.
+    todo: dict[str | int, tuple[bytes, str]] = {}
+    for i, (rec, data, key) in enumerate(zip(batch, read, keys, strict=True)):
+        if isinstance(data, CallResult) or (key is not None and key in cache):
             continue
-        hit = cache.get(key) if key is not None else None
-        if hit is not None:
-            summary.cache_hits += 1
-            results.append(hit)
-            continue
-        res = transcriber.transcribe(data, name=rec.recording_uri)
+        todo.setdefault(key if key is not None else i, (data, rec.recording_uri or ""))
+    fresh = dict(zip(todo, transcriber.transcribe_many(list(todo.values())), strict=True))
+    for todo_key, res in fresh.items():
         summary.whisper_calls += 1
         summary.transcribed_seconds += res.audio_seconds or 0.0
-        if key is not None:
-            cache.put(key, res)
-        results.append(res)
+        if isinstance(todo_key, str):
+            cache.put(todo_key, res)
+    results = []
+    used: set[str] = set()
+    for i, (data, key) in enumerate(zip(read, keys, strict=True)):
+        if isinstance(data, CallResult):
+            results.append(data)
+        elif key is None:
+            results.append(fresh[i])
+        elif key in fresh and key not in used:
+            used.add(key)
+            results.append(fresh[key])  # the first call with this audio
+        else:
+            # Stored earlier, or a repeat within the batch (an uncacheable transcription error
+            # is copied too: the same bytes would fail the same way).
+            summary.cache_hits += 1
+            hit = cache.get(key)
+            results.append(hit if hit is not None else fresh_copy(fresh[key]))
     return results
 
 

@@ -16,6 +16,9 @@ from __future__ import annotations
 
 import io
 import os
+import threading
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import PurePosixPath
@@ -46,7 +49,12 @@ class TranscribeOptions:
     beam_size: int = 5
     vad_filter: bool = True
     condition_on_previous_text: bool = False
-    cpu_threads: int = 0  # 0: CTranslate2's default (all cores, capped at 4)
+    # Calls transcribed at once, each by its own model replica (CTranslate2 workers share one
+    # process; each call runs on one thread). 0: one per core on CPU, 1 on CUDA. On 2 cores, two
+    # calls on one thread each beat one call on two threads by ~1.7x: decoding one token at a
+    # time is too small a job to split across threads (bench/README.md).
+    num_workers: int = 0
+    cpu_threads: int = 0  # threads per worker; 0: the cores divided among the workers
     max_audio_seconds: float = 4 * 3600.0  # longer recordings fail with reason too_long
     language: str | None = None  # None: detect once per call
     # Dual-channel: "mix" (default) transcribes the downmix once, so Whisper keeps the context
@@ -213,11 +221,14 @@ def split_by_timestamps(
     return out
 
 
+_MODEL_LOCK = threading.Lock()
+
+
 @lru_cache(maxsize=2)
-def _cached_model(spec: ModelSpec, cpu_threads: int):
+def _cached_model(spec: ModelSpec, cpu_threads: int, num_workers: int = 1):
     # One model per process and spec: loading costs ~1 s and 150-300 MB; `calltrack run`
     # materializes one partition after another in the same process.
-    return load_model(spec, cpu_threads=cpu_threads)
+    return load_model(spec, cpu_threads=cpu_threads, num_workers=num_workers)
 
 
 class Transcriber:
@@ -226,11 +237,30 @@ class Transcriber:
         self.options = options or TranscribeOptions()
 
     @property
+    def workers(self) -> int:
+        """Calls transcribed at once (`TranscribeOptions.num_workers`, resolved)."""
+        if self.options.num_workers > 0:
+            return self.options.num_workers
+        return default_threads() if self.spec.device == "cpu" else 1
+
+    @property
     def model(self):
         threads = self.options.cpu_threads
         if not threads and self.spec.device == "cpu":
-            threads = default_threads()
-        return _cached_model(self.spec, threads)
+            threads = max(1, default_threads() // self.workers)
+        with _MODEL_LOCK:  # concurrent first calls would each load a copy
+            return _cached_model(self.spec, threads, self.workers)
+
+    def transcribe_many(self, recordings: Sequence[tuple[bytes, str]]) -> list[CallResult]:
+        """`transcribe` over (bytes, name) pairs, `workers` at a time, results in order.
+
+        CTranslate2 releases the GIL while encoding and decoding and gives each concurrent call
+        its own replica, so threads are enough; the Python around it (VAD, redaction) is small.
+        """
+        if self.workers == 1 or len(recordings) < 2:
+            return [self.transcribe(data, name) for data, name in recordings]
+        with ThreadPoolExecutor(max_workers=self.workers) as pool:
+            return list(pool.map(lambda r: self.transcribe(*r), recordings))
 
     def _recognise(
         self, track: np.ndarray, language: str | None

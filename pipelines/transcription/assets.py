@@ -17,23 +17,26 @@ CALL_TRANSCRIPTS = dg.AssetKey(["transcripts", "call_transcripts"])
 RAW_CALL_EVENTS = dg.AssetKey(["raw", "call_events"])
 
 
-def build_transcriber(settings: Settings) -> Transcriber:
+def _whole_number(value: object, env: str, low: int, high: int) -> int:
     try:
-        beam = int(settings.whisper_beam_size)
+        number = int(value)  # type: ignore[call-overload]
     except (TypeError, ValueError):
-        beam = 0
-    if not 1 <= beam <= 10:
-        raise ValueError(
-            f"CALLTRACK_WHISPER_BEAM_SIZE must be a whole number from 1 to 10, "
-            f"got {settings.whisper_beam_size!r}"
-        )
+        number = low - 1
+    if not low <= number <= high:
+        raise ValueError(f"{env} must be a whole number from {low} to {high}, got {value!r}")
+    return number
+
+
+def build_transcriber(settings: Settings) -> Transcriber:
+    beam = _whole_number(settings.whisper_beam_size, "CALLTRACK_WHISPER_BEAM_SIZE", 1, 10)
+    workers = _whole_number(settings.whisper_workers, "CALLTRACK_WHISPER_WORKERS", 0, 64)
     spec = resolve_model(
         settings.whisper_model,
         settings.whisper_device,
         settings.whisper_compute_type,
         settings.whisper_cache_dir,
     )
-    return Transcriber(spec, TranscribeOptions(beam_size=beam))
+    return Transcriber(spec, TranscribeOptions(beam_size=beam, num_workers=workers))
 
 
 @dg.asset(

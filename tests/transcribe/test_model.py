@@ -107,12 +107,23 @@ def test_cpu_threads_only_defaulted_on_cpu(tmp_path: Path, monkeypatch) -> None:
     from transcribe.model import ModelSpec
 
     seen = []
-    monkeypatch.setattr(tr, "_cached_model", lambda spec, threads: seen.append(threads))
+    monkeypatch.setattr(
+        tr, "_cached_model", lambda spec, threads, workers: seen.append((threads, workers))
+    )
+    monkeypatch.setattr(tr, "default_threads", lambda: 4)  # a 4-core machine
+    cpu = ModelSpec(tmp_path, "cpu", "int8", "m")
     for spec, opts in [
-        (ModelSpec(tmp_path, "cpu", "int8", "m"), None),
-        (ModelSpec(tmp_path, "cuda", "float16", "m"), None),
-        (ModelSpec(tmp_path, "cpu", "int8", "m"), tr.TranscribeOptions(cpu_threads=3)),
+        (cpu, None),  # one call per core, one thread each
+        (ModelSpec(tmp_path, "cuda", "float16", "m"), None),  # one call at a time on the GPU
+        (cpu, tr.TranscribeOptions(cpu_threads=3)),
+        (cpu, tr.TranscribeOptions(num_workers=2)),  # the cores shared out
+        (cpu, tr.TranscribeOptions(num_workers=8)),  # more workers than cores: one thread each
     ]:
         assert tr.Transcriber(spec, opts).model is None  # the stub's return value
-    assert seen == [tr.default_threads(), 0, 3]
+    assert seen == [(1, 4), (0, 1), (3, 4), (2, 2), (1, 8)]
+
+
+def test_default_threads_counts_usable_cores() -> None:
+    import transcribe.transcriber as tr
+
     assert 1 <= tr.default_threads() <= 4

@@ -1,5 +1,6 @@
 """Transcriber assembly with a fake model (unit: speaker split, redaction order, no model)."""
 
+import threading
 from types import SimpleNamespace
 
 import numpy as np
@@ -7,7 +8,7 @@ import numpy as np
 from transcribe.cliplib import write_wav
 from transcribe.model import ModelSpec
 from transcribe.redact import find_pii
-from transcribe.transcriber import TranscribeOptions, Transcriber
+from transcribe.transcriber import CallResult, TranscribeOptions, Transcriber
 
 
 class FakeModel:
@@ -113,3 +114,36 @@ def test_split_by_timestamps() -> None:
         (5.0, 8.0, [4, 5]),  # no closing timestamp: ends with the window
     ]
     assert split_by_timestamps([tb + 0, eot], tb, eot, 3.0) == []
+
+
+class _SlowTranscriber(Transcriber):
+    """Records which calls overlap; a barrier proves two run at the same time."""
+
+    def __init__(self, spec: ModelSpec, options: TranscribeOptions, parties: int) -> None:
+        super().__init__(spec, options)
+        self.barrier = threading.Barrier(parties, timeout=10)
+        self.threads: set[int] = set()
+
+    def transcribe(self, data: bytes, name: str = "recording.wav") -> CallResult:
+        self.threads.add(threading.get_ident())
+        if self.barrier.parties > 1:
+            self.barrier.wait()  # raises BrokenBarrierError if the calls ran one at a time
+        return CallResult(status="ok", redacted_text=data.decode(), reason=name)
+
+
+def test_transcribe_many_runs_workers_at_once_in_order(tmp_path) -> None:  # noqa: ANN001
+    spec = ModelSpec(tmp_path, "cpu", "int8", "fake")
+    recordings = [(f"call {i}".encode(), f"{i}.wav") for i in range(6)]
+    tr = _SlowTranscriber(spec, TranscribeOptions(num_workers=2), parties=2)
+    got = tr.transcribe_many(recordings)
+    # Results come back in input order whatever order the workers finished in.
+    assert [(r.redacted_text, r.reason) for r in got] == [(d.decode(), n) for d, n in recordings]
+    assert len(tr.threads) == 2
+
+
+def test_transcribe_many_one_worker_stays_on_the_calling_thread(tmp_path) -> None:  # noqa: ANN001
+    spec = ModelSpec(tmp_path, "cpu", "int8", "fake")
+    tr = _SlowTranscriber(spec, TranscribeOptions(num_workers=1), parties=1)
+    got = tr.transcribe_many([(b"a", "a.wav"), (b"b", "b.wav")])
+    assert [r.redacted_text for r in got] == ["a", "b"]
+    assert tr.threads == {threading.get_ident()}
