@@ -11,39 +11,44 @@ from pathlib import Path
 def cmd_transcribe(args: argparse.Namespace) -> int:
     from pipelines.settings import Settings
     from transcribe.intel import keyword_lists
-    from transcribe.model import resolve_model
-    from transcribe.transcriber import CallResult, Transcriber
+    from transcribe.transcriber import CallResult, build_transcriber
 
-    s = Settings.from_env()
-    spec = resolve_model(
-        s.whisper_model, s.whisper_device, s.whisper_compute_type, s.whisper_cache_dir
-    )
-    print(f"model: {spec.path} ({spec.label} on {spec.device})")
+    tr = build_transcriber(Settings.from_env())
+    spec = tr.spec
+    print(f"model: {spec.path} ({spec.label} on {spec.device}, {tr.workers} at a time)")
     if not args.files:
         return 0
-    tr = Transcriber(spec)
     lists = keyword_lists(args.account)
-    for f in args.files:
-        path = Path(f)
-        if path.is_file():
-            r = tr.analyse_keywords(tr.transcribe(path.read_bytes(), path.name), lists)
-        else:
-            r = CallResult(status="failed", reason="missing_file", model=spec.label)
-        if args.json:
-            out = {k: v for k, v in vars(r).items() if k not in ("segments", "segment_sentiments")}
-            out["segments"] = [vars(seg) for seg in r.segments]
-            print(json.dumps({"file": f, **out}))
-            continue
-        print(f"\n{f}: {r.status}" + (f" ({r.reason})" if r.reason else ""))
-        if r.status == "ok":
-            print(
-                f"  language={r.language} seconds={r.audio_seconds} outcome={r.outcome} "
-                f"sentiment={r.sentiment_overall} ({r.sentiment_label}) "
-                f"redactions={r.redaction_count}"
-            )
-            for line in (r.redacted_text or "").splitlines():
-                print(f"  {line}")
+    # A few files per worker at a time: concurrent, without holding every file in memory.
+    chunk = 4 * tr.workers
+    for i in range(0, len(args.files), chunk):
+        names = args.files[i : i + chunk]
+        found = [Path(f) for f in names if Path(f).is_file()]
+        done = iter(tr.transcribe_many([(p.read_bytes(), p.name) for p in found]))
+        for f in names:
+            if Path(f).is_file():
+                r = tr.analyse_keywords(next(done), lists)
+            else:
+                r = CallResult(status="failed", reason="missing_file", model=spec.label)
+            _print_result(f, r, args.json)
     return 0
+
+
+def _print_result(f: str, r, as_json: bool) -> None:  # noqa: ANN001 - r: CallResult
+    if as_json:
+        out = {k: v for k, v in vars(r).items() if k not in ("segments", "segment_sentiments")}
+        out["segments"] = [vars(seg) for seg in r.segments]
+        print(json.dumps({"file": f, **out}))
+        return
+    print(f"\n{f}: {r.status}" + (f" ({r.reason})" if r.reason else ""))
+    if r.status == "ok":
+        print(
+            f"  language={r.language} seconds={r.audio_seconds} outcome={r.outcome} "
+            f"sentiment={r.sentiment_overall} ({r.sentiment_label}) "
+            f"redactions={r.redaction_count}"
+        )
+        for line in (r.redacted_text or "").splitlines():
+            print(f"  {line}")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -22,6 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import PurePosixPath
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -32,8 +33,11 @@ from transcribe.intel import (
     keywords_json,
     spot_keywords,
 )
-from transcribe.model import ModelSpec, load_model
+from transcribe.model import ModelSpec, load_model, resolve_model
 from transcribe.redact import redact_stream, redact_text
+
+if TYPE_CHECKING:
+    from pipelines.settings import Settings
 
 SAMPLE_RATE = 16_000  # what Whisper consumes; decode_audio resamples to it
 AUDIO_EXTENSIONS = {".wav", ".mp3", ".flac", ".ogg", ".opus", ".m4a", ".webm", ".aac", ".amr"}
@@ -447,3 +451,26 @@ class Transcriber:
         if result.status == "ok":
             result.keywords = keywords_json(spot_keywords(result.segments, lists))
         return result
+
+
+def _whole_number(value: object, env: str, low: int, high: int) -> int:
+    try:
+        number = int(value)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        number = low - 1
+    if not low <= number <= high:
+        raise ValueError(f"{env} must be a whole number from {low} to {high}, got {value!r}")
+    return number
+
+
+def build_transcriber(settings: Settings) -> Transcriber:
+    """The transcriber the CALLTRACK_WHISPER_* settings describe (asset and CLI alike)."""
+    beam = _whole_number(settings.whisper_beam_size, "CALLTRACK_WHISPER_BEAM_SIZE", 1, 10)
+    workers = _whole_number(settings.whisper_workers, "CALLTRACK_WHISPER_WORKERS", 0, 64)
+    spec = resolve_model(
+        settings.whisper_model,
+        settings.whisper_device,
+        settings.whisper_compute_type,
+        settings.whisper_cache_dir,
+    )
+    return Transcriber(spec, TranscribeOptions(beam_size=beam, num_workers=workers))

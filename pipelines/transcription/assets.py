@@ -5,38 +5,14 @@ import dagster as dg
 
 from pipelines.resources import CalltrackSettings, Warehouse
 from pipelines.runner import PARTITION_KEYS_METADATA
-from pipelines.settings import Settings
 from pipelines.transcription.partitions import RECORDING_DAYS
-from transcribe.model import resolve_model
 from transcribe.pipeline import transcribe_day
 from transcribe.store import RecordingReader
 from transcribe.tables import ensure_tables
-from transcribe.transcriber import TranscribeOptions, Transcriber
+from transcribe.transcriber import build_transcriber
 
 CALL_TRANSCRIPTS = dg.AssetKey(["transcripts", "call_transcripts"])
 RAW_CALL_EVENTS = dg.AssetKey(["raw", "call_events"])
-
-
-def _whole_number(value: object, env: str, low: int, high: int) -> int:
-    try:
-        number = int(value)  # type: ignore[call-overload]
-    except (TypeError, ValueError):
-        number = low - 1
-    if not low <= number <= high:
-        raise ValueError(f"{env} must be a whole number from {low} to {high}, got {value!r}")
-    return number
-
-
-def build_transcriber(settings: Settings) -> Transcriber:
-    beam = _whole_number(settings.whisper_beam_size, "CALLTRACK_WHISPER_BEAM_SIZE", 1, 10)
-    workers = _whole_number(settings.whisper_workers, "CALLTRACK_WHISPER_WORKERS", 0, 64)
-    spec = resolve_model(
-        settings.whisper_model,
-        settings.whisper_device,
-        settings.whisper_compute_type,
-        settings.whisper_cache_dir,
-    )
-    return Transcriber(spec, TranscribeOptions(beam_size=beam, num_workers=workers))
 
 
 @dg.asset(

@@ -24,3 +24,23 @@ def test_transcribe_files_as_json(whisper_cache, monkeypatch, capsys, tmp_path) 
     assert (first["status"], first["outcome"], first["language"]) == ("ok", "spam", "en")
     assert first["segments"] and first["segments"][0]["speaker"] == "unknown"
     assert (second["status"], second["reason"]) == ("failed", "missing_file")
+
+
+def test_transcribe_several_files_concurrently_in_order(
+    whisper_cache, monkeypatch, capsys, tmp_path
+) -> None:  # noqa: ANN001, E501
+    monkeypatch.setenv("CALLTRACK_WHISPER_CACHE", str(whisper_cache))
+    monkeypatch.setenv("CALLTRACK_WHISPER_DEVICE", "cpu")
+    monkeypatch.setenv("CALLTRACK_WHISPER_WORKERS", "2")
+    clips = {c.clip_id: c for c in load_manifest()}
+    spam, missing = clips["spam_03"], tmp_path / "missing.wav"
+    other = next(c for c in clips.values() if c.intent != "spam" and c.channels == 1)
+    files = [str(spam.path), str(missing), str(other.path)]
+    args = build_parser().parse_args(["transcribe", "--json", *files])
+    assert args.func(args) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert "2 at a time" in lines[0]
+    got = [json.loads(line) for line in lines[1:]]
+    assert [g["file"] for g in got] == files
+    assert [g["status"] for g in got] == ["ok", "failed", "ok"]
+    assert got[0]["outcome"] == "spam" and got[2]["outcome"] != "spam"

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from pipelines.settings import Settings
-from pipelines.transcription.assets import build_transcriber
+from transcribe.transcriber import build_transcriber
 
 
 def test_beam_size_setting(whisper_cache: Path) -> None:
