@@ -255,3 +255,18 @@ class TranscriptCache:
         n = len(self._pending)
         self._pending.clear()
         return n
+
+
+def prune_cache(con: duckdb.DuckDBPyConnection, keep_digest: str) -> int:
+    """Delete the cache entries of every other configuration (an older model, options or code:
+    entries no run with the current configuration can hit); returns how many were deleted."""
+    ensure_tables(con)
+    row = con.execute(
+        "select count(*) from transcripts.transcript_cache where config_digest <> $keep",
+        {"keep": keep_digest},
+    ).fetchone()
+    con.execute(
+        "delete from transcripts.transcript_cache where config_digest <> $keep",
+        {"keep": keep_digest},
+    )
+    return int(row[0]) if row else 0

@@ -13,9 +13,12 @@ def cmd_transcribe(args: argparse.Namespace) -> int:
     from transcribe.intel import keyword_lists
     from transcribe.transcriber import CallResult, build_transcriber
 
-    tr = build_transcriber(Settings.from_env())
+    settings = Settings.from_env()
+    tr = build_transcriber(settings)
     spec = tr.spec
     print(f"model: {spec.path} ({spec.label} on {spec.device}, {tr.workers} at a time)")
+    if args.prune_cache:
+        _prune(settings.warehouse_path, tr)
     if not args.files:
         return 0
     lists = keyword_lists(args.account)
@@ -32,6 +35,16 @@ def cmd_transcribe(args: argparse.Namespace) -> int:
                 r = CallResult(status="failed", reason="missing_file", model=spec.label)
             _print_result(f, r, args.json)
     return 0
+
+
+def _prune(warehouse: str, tr) -> None:  # noqa: ANN001 - tr: Transcriber
+    import duckdb
+
+    from transcribe.cache import config_digest, prune_cache
+
+    with duckdb.connect(warehouse) as con:
+        n = prune_cache(con, config_digest(tr.spec, tr.options))
+    print(f"transcript cache: deleted {n} entries of other configurations from {warehouse}")
 
 
 def _print_result(f: str, r, as_json: bool) -> None:  # noqa: ANN001 - r: CallResult
@@ -60,4 +73,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("files", nargs="*", help="audio files (wav, mp3, flac, ...)")
     p.add_argument("--json", action="store_true", help="one JSON object per file")
     p.add_argument("--account", help="account_id whose keyword lists to use")
+    p.add_argument(
+        "--prune-cache",
+        action="store_true",
+        help="delete transcript-cache entries made with another model, option or code version "
+        "from the warehouse (CALLTRACK_WAREHOUSE)",
+    )
     p.set_defaults(func=cmd_transcribe)

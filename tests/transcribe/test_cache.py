@@ -15,7 +15,7 @@ import pytest
 
 from ingest.contract import FEEDS
 from ingest.load import load_landing
-from transcribe.cache import TranscriptCache, cacheable, config_digest
+from transcribe.cache import TranscriptCache, cacheable, config_digest, prune_cache
 from transcribe.cliplib import load_manifest
 from transcribe.intel import Segment
 from transcribe.model import ModelSpec
@@ -185,6 +185,7 @@ def test_changed_option_or_model_is_a_new_key(tmp_path: Path, fake_spec: ModelSp
     base = config_digest(fake_spec, TranscribeOptions())
     # Thread counts change speed, not text: same key.
     assert config_digest(fake_spec, TranscribeOptions(cpu_threads=2)) == base
+    assert config_digest(fake_spec, TranscribeOptions(num_workers=3)) == base
     changed = [
         config_digest(fake_spec, TranscribeOptions(beam_size=1)),
         config_digest(fake_spec, TranscribeOptions(window="full")),
@@ -212,6 +213,17 @@ def test_changed_option_or_model_is_a_new_key(tmp_path: Path, fake_spec: ModelSp
     greedy = CountingTranscriber(fake_spec, TranscribeOptions(beam_size=1))
     transcribe_day(_connect(warehouse), DAY2, reader, greedy)
     assert (tr.passes, greedy.passes) == (1, 1)
+
+    # Pruning for the greedy configuration drops the other configuration's entry only.
+    greedy_digest = config_digest(fake_spec, TranscribeOptions(beam_size=1))
+    con = duckdb.connect(str(warehouse))
+    try:
+        assert prune_cache(con, greedy_digest) == 1
+        assert prune_cache(con, greedy_digest) == 0
+        left = con.execute("select config_digest from transcripts.transcript_cache").fetchall()
+    finally:
+        con.close()
+    assert left == [(greedy_digest,)]
 
 
 def test_keywords_per_account_from_cached_segments(tmp_path: Path, fake_spec: ModelSpec) -> None:

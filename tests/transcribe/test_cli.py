@@ -44,3 +44,35 @@ def test_transcribe_several_files_concurrently_in_order(
     assert [g["file"] for g in got] == files
     assert [g["status"] for g in got] == ["ok", "failed", "ok"]
     assert got[0]["outcome"] == "spam" and got[2]["outcome"] != "spam"
+
+
+def test_prune_cache_keeps_only_the_current_configuration(
+    whisper_cache, monkeypatch, capsys, tmp_path
+) -> None:  # noqa: ANN001
+    import duckdb
+
+    from pipelines.settings import Settings
+    from transcribe.cache import config_digest
+    from transcribe.tables import ensure_tables
+    from transcribe.transcriber import build_transcriber
+
+    warehouse = tmp_path / "w.duckdb"
+    monkeypatch.setenv("CALLTRACK_WHISPER_CACHE", str(whisper_cache))
+    monkeypatch.setenv("CALLTRACK_WHISPER_DEVICE", "cpu")
+    monkeypatch.setenv("CALLTRACK_WAREHOUSE", str(warehouse))
+    tr = build_transcriber(Settings.from_env())
+    current = config_digest(tr.spec, tr.options)
+    with duckdb.connect(str(warehouse)) as con:
+        ensure_tables(con)
+        for digest in (current, "0" * 64, "1" * 64):
+            con.execute(
+                "insert into transcripts.transcript_cache"
+                " (cache_key, audio_sha256, config_digest, status) values ($k, 'abc', $d, 'ok')",
+                {"k": f"abc:{digest}", "d": digest},
+            )
+    args = build_parser().parse_args(["transcribe", "--prune-cache"])
+    assert args.func(args) == 0
+    assert "deleted 2 entries" in capsys.readouterr().out
+    with duckdb.connect(str(warehouse)) as con:
+        left = con.execute("select config_digest from transcripts.transcript_cache").fetchall()
+    assert left == [(current,)]
