@@ -142,6 +142,9 @@ qualify row_number() over (partition by account_id order by account_id) = 1
 # Session timeout of `acct` (a LEFT JOIN of ct_accounts), the default where it has no row.
 TIMEOUT_US = "coalesce(acct.timeout_us, $timeout * 60000000)"
 
+# A beacon that assigns a number (`number.assigned` with the number).
+ASSIGNED = "event_type = 'number.assigned' and tracking_number is not null"
+
 # Account settings for any account id, defaults where the account is not (yet) in the feed.
 ACCT = """(select x.account_id,
                   coalesce(a.timeout_us, $timeout * 60000000) as timeout_us,
@@ -149,20 +152,25 @@ ACCT = """(select x.account_id,
            from (select distinct account_id from {src}) x
            left join ct_accounts a using (account_id))"""
 
-# One pass over the beacons per session: what matching needs (last beacon, beacon times, number
-# assignments as parallel lists) and, for the sessions table, `{attrs}`. Lists keep the pass a
-# single hash aggregation; the beacon times feed the vectorised activity check (matching.py).
+# One pass over the beacons per session: what matching needs (last beacon, number assignments)
+# and, for the sessions table, `{attrs}`. Beacon times are not collected: the activity check
+# needs them for few sessions, read on demand (BEACONS_OF_SQL).
+# Nearly every session is given one number once, so its assignment is kept as scalars (a count
+# and the min of each field: the one row where the count is 1); the few sessions with several
+# assignments get theirs from a second, filtered read of the beacons (HOLDS_SQL). Filtered
+# lists of every assignment cost more than the rest of the aggregation.
 SESSION_CORE_SQL = """
 create or replace temp table ct_sess_core as
 select account_id, session_id,
-       max(epoch_us(occurred_at)) as last_us,
-       list(epoch_us(occurred_at)) as beacon_us,
-       list(tracking_number) filter (where {assigned}) as a_number,
-       list(epoch_us(occurred_at)) filter (where {assigned}) as a_us,
-       list(pool_id) filter (where {assigned}) as a_pool
+       max(us) as last_us,
+       count(*) filter (where is_assigned) as n_assigned,
+       min(tracking_number) filter (where is_assigned) as a_number,
+       min(us) filter (where is_assigned) as a_us,
+       min(pool_id) filter (where is_assigned) as a_pool
        {attrs}
-from {beacons} group by account_id, session_id
-""".replace("{assigned}", "event_type = 'number.assigned' and tracking_number is not null")
+from (select *, epoch_us(occurred_at) as us, {assigned} as is_assigned from {beacons})
+group by account_id, session_id
+""".replace("{assigned}", ASSIGNED)
 
 SESSION_ATTRS = """,
        -- visitor_id is stable within a session; min() is a deterministic, cheap choice
@@ -252,23 +260,21 @@ join {acct} acct using (account_id)
 
 HOLDS_SQL = """
 create or replace temp table ct_new_holds as
-with s as (
-    select rowid as sid, account_id, session_id, last_us, a_number, a_us, a_pool
-    from ct_sess_core where len(a_us) > 0
-),
-single as (
+with single as (
     -- Nearly every session is given one number once: its hold needs no grouping or window.
-    select sid, account_id, session_id, a_number[1] as tracking_number,
-           a_us[1] as assigned_us, a_pool[1] as pool_id, last_us, null::bigint as next_us
-    from s where len(a_us) = 1
+    select rowid as sid, account_id, session_id, a_number as tracking_number,
+           a_us as assigned_us, a_pool as pool_id, last_us, null::bigint as next_us
+    from ct_sess_core where n_assigned = 1
+),
+multi_sess as (
+    select rowid as sid, account_id, session_id, last_us from ct_sess_core where n_assigned > 1
 ),
 assigned as (
     -- Sessions with several assignments: one row per (number, time), duplicates collapsed.
-    select sid, account_id, session_id, tracking_number, assigned_us, min(pool_id) as pool_id,
-           last_us
-    from (select sid, account_id, session_id, last_us, unnest(a_number) as tracking_number,
-                 unnest(a_us) as assigned_us, unnest(a_pool) as pool_id
-          from s where len(a_us) > 1)
+    select m.sid, m.account_id, m.session_id, b.tracking_number,
+           epoch_us(b.occurred_at) as assigned_us, min(b.pool_id) as pool_id, m.last_us
+    from {beacons} b join multi_sess m using (account_id, session_id)
+    where {assigned}
     group by all
 ),
 multi as (
@@ -291,25 +297,37 @@ final as (
       on k.account_id = a.account_id and k.tracking_number = a.tracking_number
 )
 select * from final
-"""
+""".replace("{assigned}", ASSIGNED)
 
 CALL_BASE_SQL = """
 create or replace temp table ct_call_base as
 with ev as (select * from {calls}),
 pref as (
     -- design.md: a call starts at its call.started event, else at its earliest event; its other
-    -- fields come from that same preferred event.
+    -- fields come from that same preferred event (one struct: cheaper than one arg_min each;
+    -- the contract requires these fields on every event, so none is null).
     select call_id,
-           arg_min(columns(['account_id', 'occurred_at', 'tracking_number']),
-                   (event_type <> 'call.started', occurred_at, event_id)),
-           arg_min(caller_number, (occurred_at, event_id))
-               filter (where event_type = 'call.started') as caller_number
+           arg_min({{'account_id': account_id, 'occurred_at': occurred_at,
+                    'tracking_number': tracking_number}},
+                   (event_type <> 'call.started', occurred_at, event_id)) as p
+           {caller}
     from ev group by call_id
 )
-select p.call_id, p.account_id, p.occurred_at as started_at, p.tracking_number,
-       case when p.caller_number is null then null else {caller_key} end as caller_key
+select p.call_id, p.p.account_id, p.p.occurred_at as started_at, p.p.tracking_number,
+       {caller_key} as caller_key
 from pref p cross join ct_hmac_key k
 """
+
+# CALL_BASE_SQL's `{caller}`: the caller number of the earliest call.started (keys and first-time
+# flags; matching alone leaves it out), and its `{caller_key}`.
+CALLER_SQL = """,
+           arg_min(caller_number, (occurred_at, event_id))
+               filter (where event_type = 'call.started') as caller_number"""
+CALLER_KEY_OF_CALL = (
+    "case when p.caller_number is null then null else "
+    + CALLER_KEY_SQL.format(col="p.caller_number")
+    + " end"
+)
 
 # The number row valid at each call's start (its kind decides how the call is attributed),
 # with what matching.py needs of pool calls: number key, start, the account's session timeout.
@@ -592,7 +610,7 @@ def _run(con: duckdb.DuckDBPyConnection, secret: str, full: bool, clock: _Clock)
         con.execute(NUMBER_KEYS_SQL)
         con.execute(NUMBERS_SQL.format(acct=ACCT.format(src="raw.tracking_numbers_current")), p)
         pt = {"timeout": p["timeout"]}
-        con.execute(HOLDS_SQL.format(timeout_us=TIMEOUT_US), pt)
+        con.execute(HOLDS_SQL.format(beacons=beacons, timeout_us=TIMEOUT_US), pt)
         sessions_sql = SESSIONS_SQL.format(timeout_us=TIMEOUT_US)
         if mode == "incremental":
             con.execute(f"create or replace temp table ct_new_sessions as {sessions_sql}", pt)
@@ -623,9 +641,7 @@ def _run(con: duckdb.DuckDBPyConnection, secret: str, full: bool, clock: _Clock)
 
         # Calls.
         con.execute(
-            CALL_BASE_SQL.format(
-                calls=calls, caller_key=CALLER_KEY_SQL.format(col="p.caller_number")
-            )
+            CALL_BASE_SQL.format(calls=calls, caller=CALLER_SQL, caller_key=CALLER_KEY_OF_CALL)
         )
         if mode == "incremental":
             con.execute(
@@ -719,10 +735,9 @@ held as (
     cross join span
     where epoch_us(h.held_until) >= span.lo and epoch_us(h.assigned_at) <= span.hi
 )
-select account_id, session_id, max(epoch_us(occurred_at)) as last_us,
-       list(epoch_us(occurred_at)) as beacon_us
-from raw.dni_beacons semi join held using (account_id, session_id)
-group by account_id, session_id;
+-- (sessions are written before calls are matched, so the stored ones are current)
+select account_id, session_id, epoch_us(last_beacon_at) as last_us
+from attribution.sessions semi join held using (account_id, session_id);
 create or replace temp table ct_m_holds as
 select s.rowid as sid, k.nkey, epoch_us(h.assigned_at) as assigned_us,
        epoch_us(h.held_until) as hold_to_us
@@ -742,10 +757,44 @@ def _candidates(
 ) -> pa.Table:
     """(call_id, candidate_count, session_id) of pool `calls` (call_id, nkey, t_us, timeout_us).
 
-    `sessions` (rowid = sid, session_id, last_us, beacon_us list) and `holds` (sid, nkey,
+    `sessions` (rowid = sid, account_id, session_id, last_us) and `holds` (sid, nkey,
     assigned_us, hold_to_us) are engine temp tables; with `stored` they are first built from
     the stored holds. The matching itself is matching.match_calls on arrays.
     """
+    count, winner = _match(
+        con,
+        _int64(calls["nkey"]),
+        _int64(calls["t_us"]),
+        _int64(calls["timeout_us"]),
+        sessions=sessions,
+        holds=holds,
+        stored=stored,
+    )
+    return pa.table(
+        {
+            "call_id": calls["call_id"],
+            "candidate_count": pa.array(count, type=pa.int64()),
+            "session_id": winner,
+        }
+    )
+
+
+def _int64(col: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    return np.asarray(col.to_numpy(), dtype=np.int64)
+
+
+def _match(
+    con: duckdb.DuckDBPyConnection,
+    call_key: np.ndarray,
+    call_t: np.ndarray,
+    call_timeout_us: np.ndarray,
+    *,
+    sessions: str,
+    holds: str,
+    stored: bool = False,
+) -> tuple[np.ndarray, pa.Array]:
+    """Per pool call (number key, start, timeout; no nulls): candidate count and the winning
+    session_id (null where none). See `_candidates` for `sessions`, `holds` and `stored`."""
     if stored:
         for stmt in STORED_MATCH_SQL.split(";"):
             if stmt.strip():
@@ -753,9 +802,7 @@ def _candidates(
     h = con.execute(
         f"select sid, nkey, assigned_us, hold_to_us from {holds} where nkey is not null"
     ).fetchnumpy()
-    sess = con.execute(
-        f"select rowid as sid, session_id, last_us, beacon_us from {sessions}"
-    ).arrow()
+    sess = con.execute(f"select rowid as sid, session_id, last_us from {sessions}").arrow()
     sess = sess.read_all()
 
     # Sessions are numbered by their row in `sess`; holds refer to them by rowid, which need
@@ -767,46 +814,62 @@ def _candidates(
     else:
         by_rowid = np.argsort(rowid)
         hold_sid = by_rowid[np.searchsorted(rowid, hold_rowid, sorter=by_rowid)]
-    lists = sess["beacon_us"].combine_chunks()
-    offsets = lists.offsets.to_numpy().astype(np.int64)
-    flat = pc.list_flatten(lists)
-    # A beacon without a time (the contract requires one) is never within a timeout.
-    if flat.null_count:
-        flat = pc.fill_null(flat, np.iinfo(np.int64).min)
-    times = flat.to_numpy()
     last = pc.fill_null(sess["last_us"], np.iinfo(np.int64).min).to_numpy()
     session_ids = sess["session_id"].combine_chunks()
+
+    def beacons_of(sids: np.ndarray) -> matching.Beacons:
+        # Beacon times of the few sessions the activity check needs, grouped by position.
+        need = pa.table({"pos": pa.array(np.arange(len(sids))), "rid": pa.array(rowid[sids])})
+        con.register("ct_arrow_need", need)
+        try:
+            got = con.execute(BEACONS_OF_SQL.format(sessions=sessions)).fetchnumpy()
+        finally:
+            con.unregister("ct_arrow_need")
+        pos = np.asarray(got["pos"], dtype=np.int64)
+        length = np.bincount(pos, minlength=len(sids)).astype(np.int64)
+        times = np.asarray(got["us"], dtype=np.int64)[np.argsort(pos, kind="stable")]
+        return matching.Beacons(
+            start=np.cumsum(length) - length, length=length, times=times, last=last[:0]
+        )
 
     def tie_break(sids: np.ndarray) -> np.ndarray:
         names = session_ids.take(pa.array(sids)).to_pylist()
         rank = {v: i for i, v in enumerate(sorted(set(names)))}
         return np.array([rank[v] for v in names], dtype=np.int64)
 
-    m = matching.match_calls(
-        matching.Holds(
-            sid=hold_sid,
-            key=np.asarray(h["nkey"], dtype=np.int64),
-            assigned_us=np.asarray(h["assigned_us"], dtype=np.int64),
-            to_us=np.asarray(h["hold_to_us"], dtype=np.int64),
-        ),
-        matching.Beacons(
-            start=offsets[:-1] - offsets[0], length=np.diff(offsets), times=times, last=last
-        ),
-        call_key=calls["nkey"].to_numpy().astype(np.int64, copy=False),
-        call_t=calls["t_us"].to_numpy().astype(np.int64, copy=False),
-        call_timeout_us=calls["timeout_us"].to_numpy().astype(np.int64, copy=False),
-        bucket_shift=BUCKET_SHIFT,
-        tie_break=tie_break,
-    )
+    with matching.small_pages():
+        m = matching.match_calls(
+            matching.Holds(
+                sid=hold_sid,
+                key=np.asarray(h["nkey"], dtype=np.int64),
+                assigned_us=np.asarray(h["assigned_us"], dtype=np.int64),
+                to_us=np.asarray(h["hold_to_us"], dtype=np.int64),
+            ),
+            matching.LazyBeacons(last=last, fetch=beacons_of),
+            call_key=call_key,
+            call_t=call_t,
+            call_timeout_us=call_timeout_us,
+            bucket_shift=BUCKET_SHIFT,
+            tie_break=tie_break,
+        )
     won = m.sid >= 0
-    winner = session_ids.take(pa.array(np.where(won, m.sid, 0), mask=~won))
-    return pa.table(
-        {
-            "call_id": calls["call_id"],
-            "candidate_count": pa.array(m.candidate_count, type=pa.int64()),
-            "session_id": winner,
-        }
-    )
+    return m.candidate_count, session_ids.take(pa.array(np.where(won, m.sid, 0), mask=~won))
+
+
+# Beacon times (non-null: a beacon without a time is never within a timeout) of the sessions in
+# `ct_arrow_need` (pos, rid = rowid in `{sessions}`), by position. Every session's beacons are in
+# the raw table, recomputed or stored.
+BEACONS_OF_SQL = """
+with need as (
+    -- (the sessions first: with the three tables in one join DuckDB probes 10M beacons into
+    -- the sessions table and is ~3x slower)
+    select n.pos, s.account_id, s.session_id
+    from {sessions} s join ct_arrow_need n on s.rowid = n.rid
+)
+select need.pos, epoch_us(b.occurred_at) as us
+from raw.dni_beacons b join need using (account_id, session_id)
+where b.occurred_at is not null
+"""
 
 
 def _temp_table(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> None:
@@ -882,7 +945,8 @@ def _affected_calls_after_sessions(con: duckdb.DuckDBPyConnection, old: dict[str
     con.execute(
         CALL_BASE_SQL.format(
             calls="(select e.* from raw.call_events e semi join ct_new_call_ids using (call_id))",
-            caller_key=CALLER_KEY_SQL.format(col="p.caller_number"),
+            caller=CALLER_SQL,
+            caller_key=CALLER_KEY_OF_CALL,
         )
     )
     con.execute(
@@ -1011,36 +1075,46 @@ def match_pool_calls(con: duckdb.DuckDBPyConnection) -> pa.Table:
     con.execute(SESSION_CORE_SQL.format(beacons="raw.dni_beacons", attrs=""))
     con.execute(NUMBER_KEYS_SQL)
     con.execute(NUMBERS_SQL.format(acct=ACCT.format(src="raw.tracking_numbers_current")), p)
-    con.execute(HOLDS_SQL.format(timeout_us=TIMEOUT_US), {"timeout": p["timeout"]})
-    con.execute(CALL_BASE_SQL.format(calls="raw.call_events", caller_key="null"))
+    holds_sql = HOLDS_SQL.format(beacons="raw.dni_beacons", timeout_us=TIMEOUT_US)
+    con.execute(holds_sql, {"timeout": p["timeout"]})
+    con.execute(CALL_BASE_SQL.format(calls="raw.call_events", caller="", caller_key="null"))
     con.execute(CALL_NUMBERS_SQL)
     # Calls without a number row valid at their start are unattributed (no row in ct_call_tn).
     calls = con.execute(
-        "select call_id, number_kind, nkey, t_us, timeout_us from ct_call_tn union all "
-        "select call_id, null, null, null, null from ct_call_base anti join ct_call_tn "
+        "select call_id, coalesce(number_kind = 'pool', false) as is_pool, "
+        "coalesce(number_kind = 'static', false) as is_static, "
+        "nkey, t_us, timeout_us from ct_call_tn union all "
+        "select call_id, false, false, null, null, null from ct_call_base anti join ct_call_tn "
         "using (call_id)"
     )
     calls = calls.arrow().read_all()
-    kind = calls["number_kind"].to_numpy(zero_copy_only=False)
-    pool = kind == "pool"
-    cand = _candidates(con, calls.filter(pool), sessions="ct_sess_core", holds="ct_new_holds")
-    # STATUS_SQL's rule on arrays.
-    count = np.zeros(len(kind), dtype=np.int64)
-    count[pool] = cand["candidate_count"].to_numpy()
-    status = np.full(len(kind), "unattributed", dtype=object)
-    status[kind == "static"] = "static"
-    status[pool & (count == 1)] = "matched"
-    status[pool & (count > 1)] = "ambiguous"
-    session_pos = np.full(len(kind), -1, dtype=np.int64)
-    session_pos[pool] = np.arange(int(pool.sum()))
+    pool = calls["is_pool"].to_numpy(zero_copy_only=False)
+    static = calls["is_static"].to_numpy(zero_copy_only=False)
+    count = np.zeros(len(pool), dtype=np.int64)
+    winner = np.full(len(pool), -1, dtype=np.int64)
+    count[pool], session_ids = _match(
+        con,
+        _int64(calls["nkey"].filter(pool)),
+        _int64(calls["t_us"].filter(pool)),
+        _int64(calls["timeout_us"].filter(pool)),
+        sessions="ct_sess_core",
+        holds="ct_new_holds",
+    )
+    winner[pool] = np.arange(len(session_ids))
+    # STATUS_SQL's rule on arrays (codes into a dictionary of the four statuses).
+    code = np.zeros(len(pool), dtype=np.int8)
+    code[static] = 1
+    code[pool & (count == 1)] = 2
+    code[pool & (count > 1)] = 3
+    status = pa.DictionaryArray.from_arrays(
+        pa.array(code), pa.array(["unattributed", "static", "matched", "ambiguous"])
+    )
     return pa.table(
         {
             "call_id": calls["call_id"],
-            "attribution_status": pa.array(status, type=pa.string()),
+            "attribution_status": status.cast(pa.string()),
             "candidate_count": pa.array(count, mask=~pool),
-            "session_id": cand["session_id"].take(
-                pa.array(np.where(pool, session_pos, 0), mask=~pool)
-            ),
+            "session_id": session_ids.take(pa.array(np.maximum(winner, 0), mask=winner < 0)),
         }
     )
 

@@ -91,6 +91,36 @@ def test_kernel_equals_the_rule_pair_by_pair(seed: int, shift: int, monkeypatch)
     assert (m.candidate_count > 1).any() and (m.candidate_count == 0).any()
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_beacons_read_on_demand_give_the_same_result(seed: int) -> None:
+    holds, beacons, key, t, timeouts, names = _world(seed)
+    asked: list[np.ndarray] = []
+
+    def fetch(sids: np.ndarray) -> matching.Beacons:
+        asked.append(sids)
+        parts = [
+            beacons.times[beacons.start[s] : beacons.start[s] + beacons.length[s]] for s in sids
+        ]
+        length = np.array([len(p) for p in parts], dtype=np.int64)
+        return matching.Beacons(
+            start=np.cumsum(length) - length,
+            length=length,
+            times=np.concatenate(parts),
+            last=beacons.last[:0],
+        )
+
+    def tie_break(sids: np.ndarray) -> np.ndarray:
+        return np.array([names[s] for s in sids]).argsort().argsort()
+
+    lazy = matching.LazyBeacons(last=beacons.last, fetch=fetch)
+    a = matching.match_calls(holds, beacons, key, t, timeouts, 32, tie_break)
+    b = matching.match_calls(holds, lazy, key, t, timeouts, 32, tie_break)
+    assert (a.candidate_count == b.candidate_count).all() and (a.sid == b.sid).all()
+    # Asked once, for some sessions only, sorted and distinct.
+    assert len(asked) == 1 and 0 < len(asked[0]) < len(beacons.last)
+    assert (np.diff(asked[0]) > 0).all()
+
+
 def test_no_holds_or_no_calls() -> None:
     holds, beacons, key, t, timeouts, names = _world(1)
     empty = matching.Holds(*(np.empty(0, dtype=np.int64) for _ in range(4)))
