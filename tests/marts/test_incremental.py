@@ -24,8 +24,16 @@ import warehouse_fixture  # noqa: E402
 pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("marts_incremental")]
 
 
+# A 2-day label window: the data horizon moves past the window of calls that the daily runs
+# do not touch otherwise (c6: 2026-10-02, its window closes when c8 arrives on 2026-10-04), so
+# ml_call_features' horizon rule is exercised, not only its watermarks.
+LABEL_WINDOW = '{"label_window_days": 2}'
+
+
 def _dbt(warehouse: Path, *args: str) -> None:
-    rc = run_dbt(["run", "--quiet", *args], Settings(warehouse_path=str(warehouse)))
+    rc = run_dbt(
+        ["run", "--quiet", "--vars", LABEL_WINDOW, *args], Settings(warehouse_path=str(warehouse))
+    )
     assert rc == 0
 
 
@@ -57,6 +65,8 @@ def test_daily_run_equals_full_rebuild(tmp_path: Path) -> None:
     try:
         status = con.execute("select call_status from marts.fct_calls where call_id = 'c4'")
         assert status.fetchone() == ("in_progress",)
+        window = "select label_window_complete from ml.ml_call_features where call_id = 'c6'"
+        assert con.execute(window).fetchone() == (False,)
         warehouse_fixture.load_late_day(con)
     finally:
         con.close()
@@ -78,7 +88,7 @@ def test_daily_run_equals_full_rebuild(tmp_path: Path) -> None:
         tables = _tables(con)
         assert ("marts", "fct_calls") in tables and ("ml", "ml_call_features") in tables
         incremental = _incremental_models()
-        assert {"fct_calls", "int_pool_levels_by_day"} <= incremental
+        assert {"fct_calls", "ml_call_features", "int_pool_levels_by_day"} <= incremental
         assert incremental <= {table for _, table in tables}  # every one is compared
         for schema, table in tables:
             # identifiers come from the catalog, not from data
@@ -91,6 +101,8 @@ def test_daily_run_equals_full_rebuild(tmp_path: Path) -> None:
         # the late rows did arrive in the daily build (not equal because both missed them)
         calls = dict(con.execute("select call_id, call_status from marts.fct_calls").fetchall())
         assert calls["c4"] == "completed" and "c8" in calls
+        window = "select label_window_complete from ml.ml_call_features where call_id = 'c6'"
+        assert con.execute(window).fetchone() == (True,)
         converted = con.execute("select is_converted from marts.fct_calls where call_id = 'c7'")
         assert converted.fetchone() == (True,)
         # the pool days arrived, with idle days between them at level 0 (2026-10-07)

@@ -1,9 +1,24 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='call_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='append_new_columns'
+    )
+}}
+
 -- Features of each ended call for the call-scoring model (issue 8), known at call end only,
 -- and its label. Built from intermediate and staging models only, never from fct_calls:
 -- fct_calls reads ml.call_scores, which the scoring asset writes from this table.
+-- Incremental, like fct_calls: a run rebuilds the calls with a new event or attribution (the
+-- watermark columns _*), the earlier calls of the same caller within the conversion link
+-- window of those (a conversion can move to the newer call), the calls that a conversion
+-- loaded since the last run or a new transcript links to, and the built calls whose
+-- label_window_complete flips with the moving data horizon; it keeps the rest. An edited
+-- account (threshold, timezone) needs a full refresh.
 with
 
-calls as (
+calls as not materialized (
 
     select * from {{ ref('int_calls_joined') }}
 
@@ -28,41 +43,117 @@ data_horizon as (
 
 ),
 
+{% if is_incremental() %}
+    watermarks as (
+
+        select
+            max(this._events_load_id) as events_load_id,
+            max(this._attributed_at) as attributed_at,
+            max(this._transcribed_at) as transcribed_at
+        from {{ this }} as this
+
+    ),
+
+    changed_calls as (
+
+        select calls.call_id
+        from calls, watermarks
+        where
+            calls.max_load_id > watermarks.events_load_id
+            or calls.attributed_at > watermarks.attributed_at
+            or watermarks.events_load_id is null
+        union
+        -- a new or re-attributed call can take a conversion linked by caller_key from an
+        -- earlier call of the same caller (as in fct_calls): that call is rebuilt too
+        select earlier.call_id
+        from calls as arrived
+        cross join watermarks
+        inner join calls as earlier
+            on
+                arrived.account_id = earlier.account_id
+                and arrived.caller_key = earlier.caller_key
+                and arrived.started_at >= earlier.started_at
+                and arrived.started_at - to_days({{ var('conversion_link_window_days') }})
+                <= earlier.started_at
+        where
+            arrived.max_load_id > watermarks.events_load_id
+            or arrived.attributed_at > watermarks.attributed_at
+        union
+        select conversions.call_id
+        from conversions, watermarks
+        where
+            conversions.call_id is not null
+            and (
+                -- load ids are one sequence over all feeds: a conversion loaded since the
+                -- last run has a newer load than every call event built then (this may pick
+                -- up a few older conversions again, never miss a new one)
+                conversions.load_id > watermarks.events_load_id
+                or watermarks.events_load_id is null
+            )
+        union
+        select transcripts.call_id
+        from transcripts, watermarks
+        where
+            transcripts.transcribed_at > watermarks.transcribed_at
+            or watermarks.transcribed_at is null
+        union
+        -- the label window of a built call closed (or reopened) with the data horizon
+        select this.call_id
+        from {{ this }} as this, data_horizon
+        where
+            this.label_window_complete is distinct from (
+                this.ended_at + to_days({{ var('label_window_days') }})
+                <= data_horizon.horizon_at
+            )
+
+    ),
+
+{% endif %}
+calls_in_scope as (
+
+    select * from calls
+    where
+        call_status = 'completed'
+        {% if is_incremental() %}
+            and call_id in (select changed_calls.call_id from changed_calls)
+        {% endif %}
+
+),
+
 labels as (
 
     select
-        calls.call_id,
-        count(conversions.conversion_id) > 0 as label_converted_30d
-    from calls
-    left join conversions
-        on
-            calls.call_id = conversions.call_id
-            and conversions.converted_at
-            <= calls.ended_at + to_days({{ var('label_window_days') }})
-    where calls.call_status = 'completed'
-    group by calls.call_id
+        calls_in_scope.call_id,
+        count(conversions.conversion_id) filter (
+            where
+            conversions.converted_at
+            <= calls_in_scope.ended_at + to_days({{ var('label_window_days') }})
+        ) > 0 as label_converted_30d
+    from calls_in_scope
+    left join conversions on calls_in_scope.call_id = conversions.call_id
+    group by calls_in_scope.call_id
 
 ),
 
 final as (
 
     select
-        calls.call_id,
-        calls.account_id,
-        calls.started_at,
-        calls.ended_at,
-        calls.date_local,
-        calls.hour_local,
-        calls.day_of_week_local,
-        calls.talk_seconds,
-        calls.ring_seconds,
-        calls.duration_seconds,
-        calls.is_answered,
-        calls.is_first_time_caller,
-        calls.channel,
-        calls.source,
-        calls.attribution_status,
-        calls.keyword is not null as has_keyword,
+        calls_in_scope.call_id,
+        calls_in_scope.account_id,
+        calls_in_scope.started_at,
+        calls_in_scope.ended_at,
+        calls_in_scope.date_local,
+        calls_in_scope.hour_local,
+        calls_in_scope.day_of_week_local,
+        calls_in_scope.talk_seconds,
+        calls_in_scope.ring_seconds,
+        calls_in_scope.duration_seconds,
+        calls_in_scope.is_answered,
+        calls_in_scope.is_first_time_caller,
+        calls_in_scope.channel,
+        calls_in_scope.source,
+        calls_in_scope.attribution_status,
+        calls_in_scope.keyword is not null as has_keyword,
         transcripts.transcript_status,
         transcripts.redacted_text,
         transcripts.sentiment_overall,
@@ -70,15 +161,18 @@ final as (
         transcripts.sentiment_agent,
         transcripts.outcome,
         transcripts.spotted_keywords,
-        calls.qualified_call_seconds,
-        calls.is_qualified,
+        calls_in_scope.qualified_call_seconds,
+        calls_in_scope.is_qualified,
         labels.label_converted_30d,
-        calls.ended_at + to_days({{ var('label_window_days') }}) <= data_horizon.horizon_at
-            as label_window_complete
-    from calls
-    inner join labels on calls.call_id = labels.call_id
+        calls_in_scope.ended_at + to_days({{ var('label_window_days') }})
+        <= data_horizon.horizon_at as label_window_complete,
+        calls_in_scope.max_load_id as _events_load_id,
+        calls_in_scope.attributed_at as _attributed_at,
+        transcripts.transcribed_at as _transcribed_at
+    from calls_in_scope
+    inner join labels on calls_in_scope.call_id = labels.call_id
     cross join data_horizon
-    left join transcripts on calls.call_id = transcripts.call_id
+    left join transcripts on calls_in_scope.call_id = transcripts.call_id
 
 )
 

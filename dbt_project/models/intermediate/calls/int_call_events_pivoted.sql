@@ -12,7 +12,7 @@
 -- events plus the older events of those calls, not all of history.
 with
 
-call_events as (
+call_events as not materialized (
 
     select * from {{ ref('stg_raw__call_events') }}
 

@@ -15,13 +15,13 @@
 -- Like fct_calls, an edited account (timezone, currency, threshold) needs a full refresh.
 with
 
-calls as (
+calls as not materialized (
 
     select * from {{ ref('int_call_events_pivoted') }}
 
 ),
 
-call_attribution as (
+call_attribution as not materialized (
 
     select * from {{ ref('stg_attribution__call_attribution') }}
 

@@ -30,13 +30,13 @@
 -- refresh.
 with
 
-sessions as (
+sessions as not materialized (
 
     select * from {{ ref('stg_attribution__sessions') }}
 
 ),
 
-call_attribution as (
+call_attribution as not materialized (
 
     select * from {{ ref('stg_attribution__call_attribution') }}
 
