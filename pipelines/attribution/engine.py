@@ -34,7 +34,6 @@ from dataclasses import dataclass, field
 import duckdb
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from ingest.contract import ACCOUNT_DEFAULTS, UNATTRIBUTED_WEB_CHANNEL
 from pipelines.attribution import matching
@@ -130,6 +129,18 @@ class RunStats:
 # `{beacons}` / `{calls}` are either the raw table or a semi-join of it to the affected keys;
 # both are constant SQL chosen by the engine, never data.
 
+# The contract's account defaults, engine constants (never data), written into the SQL: a query
+# parameter would cost the matching-only path ~0.2 s (DuckDB imports pandas to bind one).
+DEFAULT_TIMEOUT_MIN = int(ACCOUNT_DEFAULTS["session_timeout_minutes"])
+DEFAULT_LOOKBACK_DAYS = int(ACCOUNT_DEFAULTS["attribution_lookback_days"])
+
+
+def _defaults(sql: str) -> str:
+    return sql.replace("$timeout", str(DEFAULT_TIMEOUT_MIN)).replace(
+        "$lookback", str(DEFAULT_LOOKBACK_DAYS)
+    )
+
+
 ACCOUNTS_SQL = """
 create or replace temp table ct_accounts as
 select account_id,
@@ -138,9 +149,10 @@ select account_id,
 from raw.accounts_current
 qualify row_number() over (partition by account_id order by account_id) = 1
 """
+ACCOUNTS_SQL = _defaults(ACCOUNTS_SQL)
 
 # Session timeout of `acct` (a LEFT JOIN of ct_accounts), the default where it has no row.
-TIMEOUT_US = "coalesce(acct.timeout_us, $timeout * 60000000)"
+TIMEOUT_US = _defaults("coalesce(acct.timeout_us, $timeout * 60000000)")
 
 # A beacon that assigns a number (`number.assigned` with the number).
 ASSIGNED = "event_type = 'number.assigned' and tracking_number is not null"
@@ -151,6 +163,7 @@ ACCT = """(select x.account_id,
                   coalesce(a.lookback_us, $lookback * 86400000000) as lookback_us
            from (select distinct account_id from {src}) x
            left join ct_accounts a using (account_id))"""
+ACCT = _defaults(ACCT)
 
 # One pass over the beacons per session: what matching needs (last beacon, number assignments)
 # and, for the sessions table, `{attrs}`. Beacon times are not collected: the activity check
@@ -315,14 +328,16 @@ pref as (
 )
 select p.call_id, p.p.account_id, p.p.occurred_at as started_at, p.p.tracking_number,
        {caller_key} as caller_key
-from pref p cross join ct_hmac_key k
+from pref p {key_join}
 """
 
 # CALL_BASE_SQL's `{caller}`: the caller number of the earliest call.started (keys and first-time
-# flags; matching alone leaves it out), and its `{caller_key}`.
+# flags; matching alone leaves it out), its `{caller_key}` and the key table it needs.
+# Matching alone formats the three as "", "null" and "".
 CALLER_SQL = """,
            arg_min(caller_number, (occurred_at, event_id))
                filter (where event_type = 'call.started') as caller_number"""
+KEY_JOIN = "cross join ct_hmac_key k"
 CALLER_KEY_OF_CALL = (
     "case when p.caller_number is null then null else "
     + CALLER_KEY_SQL.format(col="p.caller_number")
@@ -522,15 +537,6 @@ def _fingerprint(con: duckdb.DuckDBPyConnection, secret: str) -> str:
     return h.hexdigest()
 
 
-def _params(extra: dict[str, object] | None = None) -> dict[str, object]:
-    p: dict[str, object] = {
-        "timeout": ACCOUNT_DEFAULTS["session_timeout_minutes"],
-        "lookback": ACCOUNT_DEFAULTS["attribution_lookback_days"],
-    }
-    p.update(extra or {})
-    return p
-
-
 def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
     row = con.execute(sql).fetchone()
     return int(row[0]) if row else 0
@@ -594,8 +600,7 @@ def _run(con: duckdb.DuckDBPyConnection, secret: str, full: bool, clock: _Clock)
             con.execute("commit")
             return RunStats("incremental", "no new raw rows", seconds={"total": 0.0})
         stats = RunStats(mode, reason)
-        p = _params()
-        con.execute(ACCOUNTS_SQL, p)
+        con.execute(ACCOUNTS_SQL)
         t0 = time.perf_counter()
         if mode == "full":
             for t in OUTPUT_TABLES:
@@ -608,12 +613,11 @@ def _run(con: duckdb.DuckDBPyConnection, secret: str, full: bool, clock: _Clock)
         # Sessions and holds.
         con.execute(SESSION_CORE_SQL.format(beacons=beacons, attrs=SESSION_ATTRS))
         con.execute(NUMBER_KEYS_SQL)
-        con.execute(NUMBERS_SQL.format(acct=ACCT.format(src="raw.tracking_numbers_current")), p)
-        pt = {"timeout": p["timeout"]}
-        con.execute(HOLDS_SQL.format(beacons=beacons, timeout_us=TIMEOUT_US), pt)
+        con.execute(NUMBERS_SQL.format(acct=ACCT.format(src="raw.tracking_numbers_current")))
+        con.execute(HOLDS_SQL.format(beacons=beacons, timeout_us=TIMEOUT_US))
         sessions_sql = SESSIONS_SQL.format(timeout_us=TIMEOUT_US)
         if mode == "incremental":
-            con.execute(f"create or replace temp table ct_new_sessions as {sessions_sql}", pt)
+            con.execute(f"create or replace temp table ct_new_sessions as {sessions_sql}")
         t0 = lap("sessions", t0)
         if mode == "incremental":
             _affected_calls_after_sessions(con, old)
@@ -628,7 +632,6 @@ def _run(con: duckdb.DuckDBPyConnection, secret: str, full: bool, clock: _Clock)
         con.execute(
             "insert into attribution.sessions by name "
             f"select * exclude (sid) from ({sessions_sql})",
-            pt if mode == "full" else None,
         )
         con.execute(
             "insert into attribution.number_assignments by name "
@@ -641,7 +644,9 @@ def _run(con: duckdb.DuckDBPyConnection, secret: str, full: bool, clock: _Clock)
 
         # Calls.
         con.execute(
-            CALL_BASE_SQL.format(calls=calls, caller=CALLER_SQL, caller_key=CALLER_KEY_OF_CALL)
+            CALL_BASE_SQL.format(
+                calls=calls, caller=CALLER_SQL, caller_key=CALLER_KEY_OF_CALL, key_join=KEY_JOIN
+            )
         )
         if mode == "incremental":
             con.execute(
@@ -670,7 +675,7 @@ def _run(con: duckdb.DuckDBPyConnection, secret: str, full: bool, clock: _Clock)
         con.execute(
             "insert into attribution.touches by name "
             + TOUCHES_SQL.format(acct=ACCT.format(src="ct_call_attr")),
-            {**p, "half_life": TIME_DECAY_HALF_LIFE_DAYS, "ends": POSITION_BASED_ENDS},
+            {"half_life": TIME_DECAY_HALF_LIFE_DAYS, "ends": POSITION_BASED_ENDS},
         )
         t0 = lap("touches", t0)
 
@@ -770,17 +775,38 @@ def _candidates(
         holds=holds,
         stored=stored,
     )
-    return pa.table(
-        {
-            "call_id": calls["call_id"],
-            "candidate_count": pa.array(count, type=pa.int64()),
-            "session_id": winner,
-        }
+    return pa.Table.from_arrays(
+        [calls["call_id"], _arrow(count), winner],
+        names=["call_id", "candidate_count", "session_id"],
     )
 
 
+# Arrow <-> numpy through the buffers: pyarrow's to_numpy and pa.array import pandas (~0.2 s, a
+# tenth of the matching-only path), and the engine needs neither's extras.
+
+
 def _int64(col: pa.ChunkedArray | pa.Array) -> np.ndarray:
-    return np.asarray(col.to_numpy(), dtype=np.int64)
+    """An integer column's values as int64 (zero-copy when already int64). Null slots hold
+    arbitrary values: callers read only rows that are not null."""
+    arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+    if len(arr) == 0:
+        return np.empty(0, dtype=np.int64)
+    dtype = np.dtype(f"int{arr.type.bit_width}")
+    values = np.frombuffer(
+        arr.buffers()[1], dtype=dtype, count=len(arr), offset=arr.offset * dtype.itemsize
+    )
+    return values.astype(np.int64, copy=False)
+
+
+def _arrow(values: np.ndarray, valid: np.ndarray | None = None) -> pa.Array:
+    """A numpy integer array as Arrow, null where `valid` is False."""
+    values = np.ascontiguousarray(values)
+    bitmap = None
+    if valid is not None and not valid.all():
+        bitmap = pa.py_buffer(np.packbits(valid, bitorder="little"))
+    return pa.Array.from_buffers(
+        pa.from_numpy_dtype(values.dtype), len(values), [bitmap, pa.py_buffer(values)]
+    )
 
 
 def _match(
@@ -802,24 +828,29 @@ def _match(
     h = con.execute(
         f"select sid, nkey, assigned_us, hold_to_us from {holds} where nkey is not null"
     ).fetchnumpy()
-    sess = con.execute(f"select rowid as sid, session_id, last_us from {sessions}").arrow()
+    # (a session whose beacons all lack a time has no last beacon: never active)
+    sess = con.execute(
+        f"select rowid as sid, session_id, coalesce(last_us, {np.iinfo(np.int64).min}) as last_us "
+        f"from {sessions}"
+    ).arrow()
     sess = sess.read_all()
 
     # Sessions are numbered by their row in `sess`; holds refer to them by rowid, which need
     # not start at 0 (temp tables of an open transaction) nor arrive in order, so map it.
-    rowid = sess["sid"].to_numpy()
+    rowid = _int64(sess["sid"])
     hold_rowid = np.asarray(h["sid"], dtype=np.int64)
     if len(rowid) and np.array_equal(rowid, np.arange(rowid[0], rowid[0] + len(rowid))):
         hold_sid = hold_rowid - rowid[0]  # the usual case: consecutive, in order
     else:
         by_rowid = np.argsort(rowid)
         hold_sid = by_rowid[np.searchsorted(rowid, hold_rowid, sorter=by_rowid)]
-    last = pc.fill_null(sess["last_us"], np.iinfo(np.int64).min).to_numpy()
+    last = _int64(sess["last_us"])
     session_ids = sess["session_id"].combine_chunks()
 
     def beacons_of(sids: np.ndarray) -> matching.Beacons:
         # Beacon times of the few sessions the activity check needs, grouped by position.
-        need = pa.table({"pos": pa.array(np.arange(len(sids))), "rid": pa.array(rowid[sids])})
+        # (numpy columns: registering Arrow imports pyarrow.dataset and pandas, ~0.2 s)
+        need = {"pos": np.arange(len(sids), dtype=np.int64), "rid": rowid[sids]}
         con.register("ct_arrow_need", need)
         try:
             got = con.execute(BEACONS_OF_SQL.format(sessions=sessions)).fetchnumpy()
@@ -833,7 +864,7 @@ def _match(
         )
 
     def tie_break(sids: np.ndarray) -> np.ndarray:
-        names = session_ids.take(pa.array(sids)).to_pylist()
+        names = session_ids.take(_arrow(sids)).to_pylist()
         rank = {v: i for i, v in enumerate(sorted(set(names)))}
         return np.array([rank[v] for v in names], dtype=np.int64)
 
@@ -853,7 +884,7 @@ def _match(
             tie_break=tie_break,
         )
     won = m.sid >= 0
-    return m.candidate_count, session_ids.take(pa.array(np.where(won, m.sid, 0), mask=~won))
+    return m.candidate_count, session_ids.take(_arrow(np.where(won, m.sid, 0), won))
 
 
 # Beacon times (non-null: a beacon without a time is never within a timeout) of the sessions in
@@ -947,6 +978,7 @@ def _affected_calls_after_sessions(con: duckdb.DuckDBPyConnection, old: dict[str
             calls="(select e.* from raw.call_events e semi join ct_new_call_ids using (call_id))",
             caller=CALLER_SQL,
             caller_key=CALLER_KEY_OF_CALL,
+            key_join=KEY_JOIN,
         )
     )
     con.execute(
@@ -1069,53 +1101,60 @@ def match_pool_calls(con: duckdb.DuckDBPyConnection) -> pa.Table:
     frame): it leaves out session attributes, caller keys, first-time flags, touches and the
     table writes.
     """
-    install_caller_key(con, "")
-    p = _params()
-    con.execute(ACCOUNTS_SQL, p)
+    con.execute(ACCOUNTS_SQL)
     con.execute(SESSION_CORE_SQL.format(beacons="raw.dni_beacons", attrs=""))
     con.execute(NUMBER_KEYS_SQL)
-    con.execute(NUMBERS_SQL.format(acct=ACCT.format(src="raw.tracking_numbers_current")), p)
-    holds_sql = HOLDS_SQL.format(beacons="raw.dni_beacons", timeout_us=TIMEOUT_US)
-    con.execute(holds_sql, {"timeout": p["timeout"]})
-    con.execute(CALL_BASE_SQL.format(calls="raw.call_events", caller="", caller_key="null"))
+    con.execute(NUMBERS_SQL.format(acct=ACCT.format(src="raw.tracking_numbers_current")))
+    con.execute(HOLDS_SQL.format(beacons="raw.dni_beacons", timeout_us=TIMEOUT_US))
+    con.execute(
+        CALL_BASE_SQL.format(calls="raw.call_events", caller="", caller_key="null", key_join="")
+    )
     con.execute(CALL_NUMBERS_SQL)
     # Calls without a number row valid at their start are unattributed (no row in ct_call_tn).
     calls = con.execute(
-        "select call_id, coalesce(number_kind = 'pool', false) as is_pool, "
-        "coalesce(number_kind = 'static', false) as is_static, "
-        "nkey, t_us, timeout_us from ct_call_tn union all "
-        "select call_id, false, false, null, null, null from ct_call_base anti join ct_call_tn "
-        "using (call_id)"
+        "select call_id, case number_kind when 'pool' then 1 when 'static' then 2 else 0 end"
+        "::tinyint as kind, nkey, t_us, timeout_us from ct_call_tn union all "
+        "select call_id, 0, null, null, null from ct_call_base anti join ct_call_tn using (call_id)"
     )
     calls = calls.arrow().read_all()
-    pool = calls["is_pool"].to_numpy(zero_copy_only=False)
-    static = calls["is_static"].to_numpy(zero_copy_only=False)
-    count = np.zeros(len(pool), dtype=np.int64)
-    winner = np.full(len(pool), -1, dtype=np.int64)
+    kind = _int64(calls["kind"])
+    pool = kind == 1
+    count = np.zeros(len(kind), dtype=np.int64)
+    winner = np.full(len(kind), -1, dtype=np.int64)
     count[pool], session_ids = _match(
         con,
-        _int64(calls["nkey"].filter(pool)),
-        _int64(calls["t_us"].filter(pool)),
-        _int64(calls["timeout_us"].filter(pool)),
+        _int64(calls["nkey"])[pool],
+        _int64(calls["t_us"])[pool],
+        _int64(calls["timeout_us"])[pool],
         sessions="ct_sess_core",
         holds="ct_new_holds",
     )
     winner[pool] = np.arange(len(session_ids))
-    # STATUS_SQL's rule on arrays (codes into a dictionary of the four statuses).
-    code = np.zeros(len(pool), dtype=np.int8)
-    code[static] = 1
+    # STATUS_SQL's rule on arrays (codes into the four statuses).
+    code = np.zeros(len(kind), dtype=np.int8)
+    code[kind == 2] = 1
     code[pool & (count == 1)] = 2
     code[pool & (count > 1)] = 3
-    status = pa.DictionaryArray.from_arrays(
-        pa.array(code), pa.array(["unattributed", "static", "matched", "ambiguous"])
+    status = pa.DictionaryArray.from_arrays(_arrow(code), _strings(STATUSES)).cast(pa.string())
+    return pa.Table.from_arrays(
+        [
+            calls["call_id"],
+            status,
+            _arrow(count, pool),
+            session_ids.take(_arrow(np.maximum(winner, 0), winner >= 0)),
+        ],
+        names=["call_id", "attribution_status", "candidate_count", "session_id"],
     )
-    return pa.table(
-        {
-            "call_id": calls["call_id"],
-            "attribution_status": status.cast(pa.string()),
-            "candidate_count": pa.array(count, mask=~pool),
-            "session_id": session_ids.take(pa.array(np.maximum(winner, 0), mask=winner < 0)),
-        }
+
+
+STATUSES = ("unattributed", "static", "matched", "ambiguous")
+
+
+def _strings(values: tuple[str, ...]) -> pa.Array:
+    data = [v.encode() for v in values]
+    offsets = np.r_[0, np.cumsum([len(d) for d in data])].astype(np.int32)
+    return pa.Array.from_buffers(
+        pa.string(), len(data), [None, pa.py_buffer(offsets), pa.py_buffer(b"".join(data))]
     )
 
 
