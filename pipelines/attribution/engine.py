@@ -11,13 +11,13 @@ DuckDB SQL and numpy arrays driven from Python; no Dagster. Semantics are design
 How it is fast. Each assignment of N to s becomes a *hold envelope* [assigned_at, held_until]
 with held_until = min(last beacon of s + timeout, next assignment of N to s - 1us): every
 candidate's assignment envelope covers t. One hash aggregation over the beacons gives each
-session's attributes, its beacon times and its assignments (as lists), so holds need no second
-pass. Matching is then array work (matching.py): envelopes bucketed by (number key, time) and
-found with `searchsorted`, the "a beacon of s in [t - timeout, t]" check (sessions with a gap
-longer than the timeout) on the lists, winner and count per call; string keys never enter a
-join there. SQL keeps what it is good at: the aggregation, channels, caller keys, first-time
-flags, touches. All time arithmetic is on integer epoch microseconds: timestamptz arithmetic
-goes through ICU calendars and is ~10x slower.
+session's attributes, last beacon and assignment (scalars; the rare sessions given several
+numbers read theirs in a second, filtered pass). Matching is then array work (matching.py):
+envelopes bucketed by (number key, time) and found with `searchsorted`, the "a beacon of s in
+[t - timeout, t]" check (sessions with a gap longer than the timeout) on beacon times read only
+for the pairs the cheap tests leave open, winner and count per call. SQL keeps what it is good
+at: the aggregation, channels, caller keys, first-time flags, touches. All time arithmetic is on
+integer epoch microseconds: timestamptz arithmetic goes through ICU calendars and is ~10x slower.
 
 `number_assignments` doubles as the hold index ([assigned_at, held_until] per assignment).
 Incremental runs keep a watermark of raw `_load_id` per feed in `attribution._state` and recompute

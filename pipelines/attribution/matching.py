@@ -9,8 +9,9 @@ keys (which cost most of the engine's time at 10M beacons):
    from <= t <= to. The envelopes of one (session, number) are disjoint, so each pair is a
    distinct session.
 2. Activity. A pair survives if its session has a beacon in [t - timeout, t] (catches gaps
-   longer than the timeout inside an envelope): the pair is checked against each of its
-   session's beacons (sessions have a handful of beacons; the work is bounded by chunking).
+   longer than the timeout inside an envelope). Most pairs pass on the assignment or the last
+   beacon alone; the rest are checked against each of their session's beacons, which the caller
+   may read on demand for just those sessions (`LazyBeacons`; the work is bounded by chunking).
 3. Winner. Per call, the count of surviving pairs and the session with the latest assignment;
    equal assignment times are broken by the greater session_id, a string the caller resolves
    (`tie_break`) for the few calls that need it.
