@@ -202,7 +202,14 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    work = Path(tempfile.mkdtemp(prefix="bench_marts_"))
+    if args.keep is not None:
+        # a fixed path: dbt's partial parsing hashes the profile's values, the warehouse path
+        # among them, so a fresh temporary folder per run made every kept run parse from scratch
+        work = args.keep.resolve() / "work"
+        shutil.rmtree(work, ignore_errors=True)
+        work.mkdir(parents=True)
+    else:
+        work = Path(tempfile.mkdtemp(prefix="bench_marts_"))
     try:
         landing = work / "landing"
         t0 = time.perf_counter()
