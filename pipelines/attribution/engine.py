@@ -28,6 +28,7 @@ tracking numbers), of the caller-key secret or of this engine's version rebuilds
 from __future__ import annotations
 
 import hashlib
+import threading
 import time
 from dataclasses import dataclass, field
 
@@ -648,6 +649,9 @@ def _run(con: duckdb.DuckDBPyConnection, secret: str, full: bool, clock: _Clock)
         con.execute(NUMBER_KEYS_SQL)
         con.execute(NUMBERS_SQL.format(acct=ACCT.format(src="raw.tracking_numbers_current")))
         con.execute(HOLDS_SQL.format(beacons=beacons, timeout_us=TIMEOUT_US))
+        # A full run matches against these holds: indexed in a thread while sessions and calls
+        # are written and read. (An incremental run matches against the stored holds.)
+        read = _HoldsRead(con, "ct_new_holds") if mode == "full" else None
         sessions_sql = SESSIONS_SQL.format(timeout_us=TIMEOUT_US)
         if mode == "incremental":
             con.execute(f"create or replace temp table ct_new_sessions as {sessions_sql}")
@@ -689,7 +693,9 @@ def _run(con: duckdb.DuckDBPyConnection, secret: str, full: bool, clock: _Clock)
         pool_calls = con.execute(f"select * from {POOL_CALLS}").arrow().read_all()
         if mode == "full":
             # Every session was just computed: match against them and their beacon lists.
-            cand = _candidates(con, pool_calls, sessions="ct_sess_core", holds="ct_new_holds")
+            cand = _candidates(
+                con, pool_calls, sessions="ct_sess_core", holds="ct_new_holds", read=read
+            )
         else:
             cand = _candidates(
                 con, pool_calls, sessions="ct_m_sess", holds="ct_m_holds", stored=True
@@ -799,6 +805,7 @@ def _candidates(
     sessions: str,
     holds: str,
     stored: bool = False,
+    read: _HoldsRead | None = None,
 ) -> pa.Table:
     """(call_id, candidate_count, session_id) of pool `calls` (call_id, nkey, t_us, timeout_us).
 
@@ -814,6 +821,7 @@ def _candidates(
         sessions=sessions,
         holds=holds,
         stored=stored,
+        read=read,
     )
     return pa.Table.from_arrays(
         [calls["call_id"], _arrow(count), session_ids.take(_arrow(np.maximum(sid, 0), sid >= 0))],
@@ -849,6 +857,38 @@ def _arrow(values: np.ndarray, valid: np.ndarray | None = None) -> pa.Array:
     )
 
 
+class _HoldsRead:
+    """A holds table read into arrays, with its bucket index (`matching.index_holds`) built in
+    a thread: numpy's sorts release the GIL, so it overlaps the DuckDB queries the caller runs
+    meanwhile on its connection (the calls' events and number rows)."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, holds: str) -> None:
+        h = con.execute(
+            f"select sid, nkey, assigned_us, hold_to_us from {holds} where nkey is not null"
+        ).fetchnumpy()
+        self.rowid = np.asarray(h["sid"], dtype=np.int64)
+        self.key = np.asarray(h["nkey"], dtype=np.int64)
+        self.assigned_us = np.asarray(h["assigned_us"], dtype=np.int64)
+        self.to_us = np.asarray(h["hold_to_us"], dtype=np.int64)
+        self._index: matching.HoldIndex | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._build, daemon=True)
+        self._thread.start()
+
+    def _build(self) -> None:
+        try:
+            self._index = matching.index_holds(self.key, self.assigned_us, self.to_us, BUCKET_SHIFT)
+        except BaseException as e:  # re-raised by index()
+            self._error = e
+
+    def index(self) -> matching.HoldIndex:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        assert self._index is not None
+        return self._index
+
+
 def _match(
     con: duckdb.DuckDBPyConnection,
     call_key: np.ndarray,
@@ -858,17 +898,16 @@ def _match(
     sessions: str,
     holds: str,
     stored: bool = False,
+    read: _HoldsRead | None = None,
 ) -> tuple[np.ndarray, np.ndarray, pa.Array]:
     """Per pool call (number key, start, timeout; no nulls): candidate count and the winning
     session (-1 where none) as a position in the returned session_ids. See `_candidates` for
-    `sessions`, `holds` and `stored`."""
+    `sessions`, `holds` and `stored`; `read`: `holds` already read (not with `stored`)."""
     if stored:
         for stmt in STORED_MATCH_SQL.split(";"):
             if stmt.strip():
                 con.execute(stmt)
-    h = con.execute(
-        f"select sid, nkey, assigned_us, hold_to_us from {holds} where nkey is not null"
-    ).fetchnumpy()
+    h = read if read is not None else _HoldsRead(con, holds)
     # (a session whose beacons all lack a time has no last beacon: never active)
     sess = con.execute(
         f"select rowid as sid, session_id, coalesce(last_us, {np.iinfo(np.int64).min}) as last_us "
@@ -879,7 +918,7 @@ def _match(
     # Sessions are numbered by their row in `sess`; holds refer to them by rowid, which need
     # not start at 0 (temp tables of an open transaction) nor arrive in order, so map it.
     rowid = _int64(sess["sid"])
-    hold_rowid = np.asarray(h["sid"], dtype=np.int64)
+    hold_rowid = h.rowid
     if len(rowid) and np.array_equal(rowid, np.arange(rowid[0], rowid[0] + len(rowid))):
         hold_sid = hold_rowid - rowid[0]  # the usual case: consecutive, in order
     else:
@@ -911,18 +950,14 @@ def _match(
 
     with matching.small_pages():
         m = matching.match_calls(
-            matching.Holds(
-                sid=hold_sid,
-                key=np.asarray(h["nkey"], dtype=np.int64),
-                assigned_us=np.asarray(h["assigned_us"], dtype=np.int64),
-                to_us=np.asarray(h["hold_to_us"], dtype=np.int64),
-            ),
+            matching.Holds(sid=hold_sid, key=h.key, assigned_us=h.assigned_us, to_us=h.to_us),
             matching.LazyBeacons(last=last, fetch=beacons_of),
             call_key=call_key,
             call_t=call_t,
             call_timeout_us=call_timeout_us,
             bucket_shift=BUCKET_SHIFT,
             tie_break=tie_break,
+            index=h.index(),
         )
     return m.candidate_count, m.sid, session_ids
 
@@ -1131,8 +1166,8 @@ def row_count(con: duckdb.DuckDBPyConnection, table: str) -> int:
 
 def match_pool_calls(con: duckdb.DuckDBPyConnection) -> pa.Table:
     """Only the matching of the full run (the same SQL and kernel): per call, its
-    attribution_status, candidate_count and session_id, as an Arrow table; writes nothing
-    persistent.
+    attribution_status (dictionary-encoded), candidate_count and session_id, as an Arrow table;
+    writes nothing persistent.
 
     For benchmarks against reference implementations that compute just this (and return a
     frame): it leaves out session attributes, caller keys, first-time flags, touches and the
@@ -1143,6 +1178,8 @@ def match_pool_calls(con: duckdb.DuckDBPyConnection) -> pa.Table:
     con.execute(NUMBER_KEYS_SQL)
     con.execute(NUMBERS_SQL.format(acct=ACCT.format(src="raw.tracking_numbers_current")))
     con.execute(HOLDS_SQL.format(beacons="raw.dni_beacons", timeout_us=TIMEOUT_US))
+    # The holds are indexed in a thread while the calls are read.
+    read = _HoldsRead(con, "ct_new_holds")
     con.execute(_call_base_sql("raw.call_events", callers=False))
     con.execute(CALL_NUMBERS_SQL)
     # Calls without a number row valid at their start are unattributed (no row in ct_call_tn).
@@ -1163,13 +1200,15 @@ def match_pool_calls(con: duckdb.DuckDBPyConnection) -> pa.Table:
         _int64(calls["timeout_us"])[pool],
         sessions="ct_sess_core",
         holds="ct_new_holds",
+        read=read,
     )
     # STATUS_SQL's rule on arrays (codes into the four statuses).
     code = np.zeros(len(kind), dtype=np.int8)
     code[kind == 2] = 1
     code[pool & (count == 1)] = 2
     code[pool & (count > 1)] = 3
-    status = pa.DictionaryArray.from_arrays(_arrow(code), _strings(STATUSES)).cast(pa.string())
+    # Dictionary-encoded (four strings): decoding 1M statuses would cost ~0.05 s.
+    status = pa.DictionaryArray.from_arrays(_arrow(code), _strings(STATUSES))
     return pa.Table.from_arrays(
         [
             calls["call_id"],

@@ -22,6 +22,7 @@ tested directly against the SQL semantics and the benchmark references.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -88,35 +89,68 @@ def _expand(starts: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndar
     return owner, index
 
 
+@dataclass(frozen=True)
+class HoldIndex:
+    """Hold envelopes expanded into the buckets they cover, sorted: `packed` = number key *
+    `span` + (bucket - `base`), `hold_idx` the hold of each row. Depends on the holds only, so
+    it can be built while the calls are still being read (see `index_holds`)."""
+
+    packed: np.ndarray
+    hold_idx: np.ndarray
+    base: int
+    span: int
+
+
+def index_holds(
+    key: np.ndarray, assigned_us: np.ndarray, to_us: np.ndarray, bucket_shift: int
+) -> HoldIndex:
+    """The bucket index of hold envelopes (number key, [assigned, to]); buckets are
+    2**bucket_shift us wide (a shift is much cheaper than an int64 division)."""
+    if len(key) == 0:
+        empty = np.empty(0, dtype=np.int64)
+        return HoldIndex(empty, empty, 0, 1)
+    with small_pages():
+        b0 = assigned_us >> bucket_shift
+        b1 = to_us >> bucket_shift
+        base = int(b0.min())
+        span = int(b1.max()) - base + 1
+        hold_idx, bucket = _expand(b0 - base, b1 - b0 + 1)
+        # One int64 sort key per (number key, bucket).
+        packed = key[hold_idx] * span + bucket
+        order = np.argsort(packed)
+        return HoldIndex(packed[order], hold_idx[order], base, span)
+
+
 def candidate_pairs(
-    holds: Holds, call_key: np.ndarray, call_t: np.ndarray, bucket_shift: int
+    holds: Holds,
+    call_key: np.ndarray,
+    call_t: np.ndarray,
+    bucket_shift: int,
+    index: HoldIndex | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(call index, hold index) of every hold envelope that covers a call's time, grouped by
-    call (each call's pairs are contiguous). Buckets are 2**bucket_shift us wide (a shift is
-    much cheaper than an int64 division)."""
+    call (each call's pairs are contiguous). `index`: `index_holds` of `holds` (built here if
+    not given)."""
     if len(holds.sid) == 0 or len(call_key) == 0:
         empty = np.empty(0, dtype=np.int64)
         return empty, empty
-    b0 = holds.assigned_us >> bucket_shift
-    b1 = holds.to_us >> bucket_shift
-    cb = call_t >> bucket_shift
-    base = min(int(b0.min()), int(cb.min()))
-    span = max(int(b1.max()), int(cb.max())) - base + 1
-    hold_idx, bucket = _expand(b0 - base, b1 - b0 + 1)
-    # One int64 sort key per (number key, bucket).
-    packed = holds.key[hold_idx] * span + bucket
-    order = np.argsort(packed)
-    packed = packed[order]
-    hold_idx = hold_idx[order]
+    if index is None:
+        index = index_holds(holds.key, holds.assigned_us, holds.to_us, bucket_shift)
+    # A call whose bucket lies outside the holds' buckets has no envelope (and its packed key
+    # could equal another number's): it finds no rows.
+    cb = (call_t >> bucket_shift) - index.base
+    outside = (cb < 0) | (cb >= index.span)
     # Sorted queries make the binary searches cache-friendly (several times faster).
-    call_packed = call_key * span + (cb - base)
+    call_packed = call_key * index.span + cb
     call_order = np.argsort(call_packed)
     query = call_packed[call_order]
-    lo = np.searchsorted(packed, query, side="left")
-    hi = np.searchsorted(packed, query, side="right")
+    lo = np.searchsorted(index.packed, query, side="left")
+    hi = np.searchsorted(index.packed, query, side="right")
+    if outside.any():
+        hi[outside[call_order]] = lo[outside[call_order]]
     owner, pos = _expand(lo, hi - lo)
     call_idx = call_order[owner]
-    h = hold_idx[pos]
+    h = index.hold_idx[pos]
     t = call_t[call_idx]
     keep = (holds.assigned_us[h] <= t) & (t <= holds.to_us[h])
     return call_idx[keep], h[keep]
@@ -163,20 +197,33 @@ def active(
     return out
 
 
+_pages_lock = threading.Lock()
+_pages_depth = 0
+_pages_previous = True
+
+
 @contextmanager
 def small_pages() -> Iterator[None]:
     """numpy asks the kernel for transparent huge pages on large arrays (madvise). The passes
     here allocate a few hundred MB of short-lived arrays; where huge pages are faulted in with
     compaction (measured on the 2-core VM: the first pass over 1M calls took 1.0 s instead of
-    0.6 s) small pages are cheaper. Restores numpy's setting afterwards."""
+    0.6 s) small pages are cheaper. numpy's setting is process-wide: threads nest (the first
+    to enter turns huge pages off, the last to leave restores numpy's setting)."""
+    global _pages_depth, _pages_previous
     if _set_madvise_hugepage is None:
         yield
         return
-    previous = _set_madvise_hugepage(False)
+    with _pages_lock:
+        if _pages_depth == 0:
+            _pages_previous = _set_madvise_hugepage(False)
+        _pages_depth += 1
     try:
         yield
     finally:
-        _set_madvise_hugepage(previous)
+        with _pages_lock:
+            _pages_depth -= 1
+            if _pages_depth == 0:
+                _set_madvise_hugepage(_pages_previous)
 
 
 def match_calls(
@@ -187,17 +234,19 @@ def match_calls(
     call_timeout_us: np.ndarray,
     bucket_shift: int,
     tie_break: Callable[[np.ndarray], np.ndarray],
+    index: HoldIndex | None = None,
 ) -> Match:
     """Candidates and winner of each call (all arrays int64, one row per call).
 
     `tie_break(sids)` returns, for an array of sids, their rank in session_id order (any
     integers that order like the session_ids); it is called once with the sessions of calls
-    whose latest assignments are tied, if any.
+    whose latest assignments are tied, if any. `index`: `index_holds` of `holds`, if already
+    built.
     """
     n = len(call_key)
     count = np.zeros(n, dtype=np.int64)
     winner = np.full(n, -1, dtype=np.int64)
-    call_idx, h = candidate_pairs(holds, call_key, call_t, bucket_shift)
+    call_idx, h = candidate_pairs(holds, call_key, call_t, bucket_shift, index)
     sid = holds.sid[h]
     assigned = holds.assigned_us[h]
     ok = active(sid, call_t[call_idx], call_timeout_us[call_idx], assigned, beacons)

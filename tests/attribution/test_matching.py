@@ -128,3 +128,38 @@ def test_no_holds_or_no_calls() -> None:
     assert (m.candidate_count == 0).all() and (m.sid == -1).all()
     m = matching.match_calls(holds, beacons, key[:0], t[:0], timeouts[:0], 32, lambda s: s)
     assert len(m.sid) == 0
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("shift", [26, 32])
+def test_index_built_beforehand_and_calls_outside_the_holds_buckets(seed: int, shift: int) -> None:
+    # The engine builds the hold index (from the holds alone) while it reads the calls; calls
+    # long before the first or after the last envelope must find nothing, not another
+    # number's rows.
+    holds, beacons, key, t, timeouts, names = _world(seed)
+    t = np.r_[t, -(10**12), 10**13, t.max() + (1 << shift) * 3].astype(np.int64)
+    key = np.r_[key, 0, 1, 3].astype(np.int64)
+    timeouts = np.r_[timeouts, timeouts[:3]]
+
+    def tie_break(sids: np.ndarray) -> np.ndarray:
+        return np.array([names[s] for s in sids]).argsort().argsort()
+
+    index = matching.index_holds(holds.key, holds.assigned_us, holds.to_us, shift)
+    a = matching.match_calls(holds, beacons, key, t, timeouts, shift, tie_break, index=index)
+    got = list(zip(a.candidate_count.tolist(), a.sid.tolist(), strict=True))
+    assert got == _brute(holds, beacons, key, t, timeouts, names)
+    assert got[-3:] == [(0, -1)] * 3
+
+
+def test_small_pages_nest_across_threads() -> None:
+    if matching._set_madvise_hugepage is None:
+        pytest.skip("numpy without the huge-page switch")
+    before = matching._set_madvise_hugepage(True)
+    try:
+        with matching.small_pages():
+            with matching.small_pages():  # (another thread's pass)
+                assert matching._set_madvise_hugepage(False) is False
+            assert matching._set_madvise_hugepage(False) is False  # still off
+        assert matching._set_madvise_hugepage(True) is True  # restored
+    finally:
+        matching._set_madvise_hugepage(before)
