@@ -6,10 +6,10 @@ so nothing a caller said can reach the warehouse, a log line or an exception mes
 
 Speed choices (measured in bench/bench_transcribe.py against faster-whisper's defaults):
 "fit" windows (cut at VAD silences, each encoded once at its own length plus 2 s of padding,
-language detected on that same encoder output), beam 5 (configurable), int8 and one thread per
-core on CPU, no conditioning on previous text (also stops the repetition loops Whisper falls
-into on noisy phone audio), one pass over the downmix of a dual-channel call with speakers
-labelled by channel energy.
+language detected on that same encoder output), beam 5 (configurable), int8 on CPU with one
+recording per core at a time on one thread each (`transcribe_many`), no conditioning on
+previous text (also stops the repetition loops Whisper falls into on noisy phone audio), one
+pass over the downmix of a dual-channel call with speakers labelled by channel energy.
 """
 
 from __future__ import annotations
@@ -55,8 +55,8 @@ class TranscribeOptions:
     condition_on_previous_text: bool = False
     # Calls transcribed at once, each by its own model replica (CTranslate2 workers share one
     # process; each call runs on one thread). 0: one per core on CPU, 1 on CUDA. On 2 cores, two
-    # calls on one thread each beat one call on two threads by ~1.7x: decoding one token at a
-    # time is too small a job to split across threads (bench/README.md).
+    # calls on one thread each beat one call on two threads by about 2x: decoding one token at
+    # a time is too small a job to split across threads (bench/README.md).
     num_workers: int = 0
     cpu_threads: int = 0  # threads per worker; 0: the cores divided among the workers
     max_audio_seconds: float = 4 * 3600.0  # longer recordings fail with reason too_long
