@@ -100,6 +100,7 @@ def build_dashboards(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(warehouse_path), read_only=True)
+    con.execute("SET TimeZone = 'UTC'")  # instants print in UTC whatever the machine's zone
     try:
         missing = queries.missing_tables(con)
         if missing:

@@ -90,6 +90,9 @@ def connect(
             time.sleep(retry_wait_seconds)
     else:
         raise RuntimeError(f"warehouse {path} stayed locked by another process") from last_error
+    # Instants cast, truncate and print in UTC whatever the machine's zone (as in dbt's profile);
+    # local times are always computed with an explicit zone.
+    con.execute("SET TimeZone = 'UTC'")
     if not read_only:
         for schema in WAREHOUSE_SCHEMAS:
             con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")

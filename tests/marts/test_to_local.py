@@ -1,8 +1,10 @@
-"""The to_local macro (dbt_project/macros/to_local.sql): a branch with a constant zone per
-account zone, the per-row timezone() for any other zone; both must give timezone()'s answer,
-across DST changes, for instants around every transition of a year."""
+"""Time zones in the marts. The to_local macro (dbt_project/macros/to_local.sql): a branch with a
+constant zone per account zone, the per-row timezone() for any other zone; both must give
+timezone()'s answer, across DST changes, for instants around every transition of a year. And
+dbt's and the warehouse's sessions run in UTC on a machine in another zone."""
 
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -10,7 +12,7 @@ import duckdb
 import pytest
 from dbt.cli.main import dbtRunner
 
-from pipelines.marts.project import DBT_PROJECT_DIR, dbt_env
+from pipelines.marts.project import DBT_EXECUTABLE, DBT_PROJECT_DIR, dbt_env
 from pipelines.settings import Settings
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -84,3 +86,45 @@ def test_to_local_matches_timezone_for_listed_and_unlisted_zones(tmp_path: Path)
     assert zones == len(ZONES)
     assert rows == len(ZONES) * 365 * 96
     assert differing == 0
+
+
+def test_dbt_and_the_warehouse_run_in_utc_whatever_the_machine_zone(tmp_path: Path) -> None:
+    # A model that casts an instant to text (dim_tracking_numbers' key) gave another key on a
+    # machine outside UTC; the profile and ingest.warehouse.connect pin the session zone.
+    warehouse = warehouse_fixture.build(tmp_path / "warehouse.duckdb")
+    env = {
+        **os.environ,
+        **dbt_env(Settings(warehouse_path=str(warehouse))),
+        "TZ": "Asia/Tokyo",
+    }
+    shown = subprocess.run(
+        [
+            DBT_EXECUTABLE,
+            "show",
+            "--inline",
+            "select current_setting('TimeZone') as zone",
+            "--output",
+            "json",
+            "--target-path",
+            str(tmp_path / "target"),
+            "--quiet",
+        ],
+        env=env,
+        cwd=DBT_PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert '"zone": "UTC"' in shown.stdout
+    probe = (
+        "import sys; from ingest.warehouse import connect; "
+        "print(connect(sys.argv[1]).execute(\"select current_setting('TimeZone')\").fetchone()[0])"
+    )
+    connected = subprocess.run(
+        [sys.executable, "-c", probe, str(warehouse)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert connected.stdout.strip() == "UTC"
