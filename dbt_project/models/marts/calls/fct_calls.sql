@@ -7,12 +7,13 @@
     )
 }}
 
--- One row per call. Incremental: a run rebuilds the calls that changed since the last run
--- (a new event, a new attribution, a new linked conversion, transcript or score: the
--- watermark columns _*), the earlier calls of the same caller within the conversion link
--- window of a new or re-attributed call (a conversion can move to the newer call), plus every
--- call of the last incremental_lookback_days, and keeps the rest. A change older than that
--- and not behind a watermark (an account's timezone or threshold edited) needs
+-- One row per call. Incremental: a run rebuilds the calls that changed since the last run (a
+-- new event, a new attribution, a transcript or score: the watermark columns _*) and the calls
+-- whose linked conversions differ from the built ones (a new conversion, or one that moved to
+-- another call: a newer call of the same caller takes it, or the CRM re-sent it with another
+-- call_id; compared on every call that has conversions on either side, however old), and keeps
+-- the rest, so a daily run's work follows the day's data, not a window of days. A change
+-- behind no watermark (an account's timezone or threshold edited) needs
 -- `calltrack dbt build --full-refresh`.
 with
 
@@ -46,11 +47,22 @@ scores as (
         select
             max(_events_load_id) as events_load_id,
             max(_attributed_at) as attributed_at,
-            max(_conversions_load_id) as conversions_load_id,
             max(_transcribed_at) as transcribed_at,
-            max(_scored_at) as scored_at,
-            max(started_at) - to_days({{ var('incremental_lookback_days') }}) as lookback_start
+            max(_scored_at) as scored_at
         from {{ this }}
+
+    ),
+
+    built_conversions as (
+
+        select
+            this.call_id,
+            this.conversion_count,
+            this.conversion_value,
+            this.first_converted_at,
+            this._conversions_load_id
+        from {{ this }} as this
+        where this.conversion_count > 0
 
     ),
 
@@ -61,31 +73,20 @@ scores as (
         where
             calls.max_load_id > watermarks.events_load_id
             or calls.attributed_at > watermarks.attributed_at
-            or calls.started_at >= watermarks.lookback_start
             or watermarks.events_load_id is null
         union
-        -- a new or re-attributed call can take a conversion linked by caller_key from an
-        -- earlier call of the same caller (the latest call at most conversion_link_window_days
-        -- before the conversion wins), however old: that call is rebuilt too
-        select earlier.call_id
-        from calls as arrived
-        cross join watermarks
-        inner join calls as earlier
-            on
-                arrived.account_id = earlier.account_id
-                and arrived.caller_key = earlier.caller_key
-                and arrived.started_at >= earlier.started_at
-                and arrived.started_at - to_days({{ var('conversion_link_window_days') }})
-                <= earlier.started_at
+        -- conversions as linked now against those built: both sides, so a call that lost a
+        -- conversion is rebuilt as well as the call that gained it
+        select coalesce(conversions.call_id, built_conversions.call_id) as call_id
+        from conversions
+        full outer join built_conversions
+            on conversions.call_id = built_conversions.call_id
         where
-            arrived.max_load_id > watermarks.events_load_id
-            or arrived.attributed_at > watermarks.attributed_at
-        union
-        select conversions.call_id
-        from conversions, watermarks
-        where
-            conversions.max_load_id > watermarks.conversions_load_id
-            or watermarks.conversions_load_id is null
+            conversions.conversion_count is distinct from built_conversions.conversion_count
+            or conversions.conversion_value is distinct from built_conversions.conversion_value
+            or conversions.first_converted_at
+            is distinct from built_conversions.first_converted_at
+            or conversions.max_load_id is distinct from built_conversions._conversions_load_id
         union
         select transcripts.call_id
         from transcripts, watermarks
@@ -177,6 +178,6 @@ final as (
 select * from final
 -- rows in call start order: a daily run deletes and re-inserts recent calls, and when those
 -- sit together in the newest row groups, DuckDB's checkpoint rewrites only those (a full build
--- in join order scattered them over every row group: ~2 s of checkpoint for fct_calls' 3-day
--- lookback at 500k calls instead of ~0.3 s)
+-- in join order scattered them over every row group: ~2 s of checkpoint for 3 days of calls
+-- rewritten at 500k calls instead of ~0.3 s)
 order by started_at
