@@ -28,6 +28,8 @@ tracking numbers), of the caller-key secret or of this engine's version rebuilds
 from __future__ import annotations
 
 import hashlib
+import importlib
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -180,14 +182,28 @@ select account_id, session_id,
        count(*) filter (where is_assigned) as n_assigned,
        min(tracking_number) filter (where is_assigned) as a_number,
        min(us) filter (where is_assigned) as a_us,
-       min(pool_id) filter (where is_assigned) as a_pool
+       {a_pool} as a_pool
        {attrs}
 -- (only the columns used: with `select *` here the aggregation costs ~20% more CPU)
-from (select account_id, session_id, tracking_number, pool_id {attr_cols},
+from (select account_id, session_id, tracking_number {pool_col} {attr_cols},
              epoch_us(occurred_at) as us, {assigned} as is_assigned
       from {beacons})
 group by account_id, session_id
 """.replace("{assigned}", ASSIGNED)
+
+
+def _session_core_sql(beacons: str, *, attrs: bool, pools: bool = True) -> str:
+    """SESSION_CORE_SQL over `beacons`, with the sessions table's attributes if `attrs`.
+    Matching alone needs no pool_id (`pools=False`: ~0.2 CPU s less at 10M beacons; a string
+    aggregate is among the dearest parts of the query)."""
+    return SESSION_CORE_SQL.format(
+        beacons=beacons,
+        attrs=SESSION_ATTRS if attrs else "",
+        attr_cols=SESSION_ATTR_COLS if attrs else "",
+        a_pool="min(pool_id) filter (where is_assigned)" if pools else "null::varchar",
+        pool_col=", pool_id" if pools else "",
+    )
+
 
 # The beacon columns SESSION_ATTRS reads.
 SESSION_ATTR_COLS = (
@@ -280,8 +296,7 @@ join ct_number_keys k using (account_id, tracking_number)
 join {acct} acct using (account_id)
 """
 
-HOLDS_SQL = """
-create or replace temp table ct_new_holds as
+HOLDS_SELECT = """
 with single as (
     -- Nearly every session is given one number once: its hold needs no grouping or window.
     select rowid as sid, account_id, session_id, a_number as tracking_number,
@@ -320,9 +335,9 @@ final as (
 )
 select * from final
 """.replace("{assigned}", ASSIGNED)
+HOLDS_SQL = "create or replace temp table ct_new_holds as\n" + HOLDS_SELECT
 
-CALL_BASE_SQL = """
-create or replace temp table ct_call_base as
+CALL_BASE_SELECT = """
 with ev as (
     select call_id, account_id, occurred_at, tracking_number, event_type, event_id {caller_col}
     from {calls}
@@ -343,7 +358,7 @@ select p.call_id, p.p.account_id, p.p.occurred_at as started_at, p.p.tracking_nu
 from pref p {key_join}
 """
 
-# CALL_BASE_SQL's `{caller}`: the caller number of the earliest call.started (keys and first-time
+# CALL_BASE_SELECT's `{caller}`: the caller number of the earliest call.started (keys and first-time
 # flags; matching alone leaves it out), its `{caller_key}` and the key table it needs.
 # Matching alone formats the three as "", "null" and "" (and `{caller_col}` as "").
 CALLER_SQL = """,
@@ -358,13 +373,14 @@ CALLER_KEY_OF_CALL = (
 )
 
 
-def _call_base_sql(calls: str, *, callers: bool = True) -> str:
-    """CALL_BASE_SQL over `calls`; without `callers` (matching alone) no caller number or key."""
+def _call_base_select(calls: str, *, callers: bool = True) -> str:
+    """CALL_BASE_SELECT over `calls`; without `callers` (matching alone) no caller number or
+    key."""
     if not callers:
-        return CALL_BASE_SQL.format(
+        return CALL_BASE_SELECT.format(
             calls=calls, caller="", caller_col="", caller_key="null", key_join=""
         )
-    return CALL_BASE_SQL.format(
+    return CALL_BASE_SELECT.format(
         calls=calls,
         caller=CALLER_SQL,
         caller_col=CALLER_COL,
@@ -373,16 +389,22 @@ def _call_base_sql(calls: str, *, callers: bool = True) -> str:
     )
 
 
+def _call_base_sql(calls: str, *, callers: bool = True) -> str:
+    """Temp table ct_call_base: `_call_base_select`'s rows."""
+    return "create or replace temp table ct_call_base as\n" + _call_base_select(
+        calls, callers=callers
+    )
+
+
 # The number row valid at each call's start (its kind decides how the call is attributed),
 # with what matching.py needs of pool calls: number key, start, the account's session timeout.
-CALL_NUMBERS_SQL = """
-create or replace temp table ct_call_tn as
+CALL_NUMBERS_SELECT = """
 with j as (
     -- (an inner join: range terms in a LEFT join's condition make DuckDB ~10x slower here)
     select c.call_id, n.number_kind, n.pool_id, n.location_id, n.channel, n.source, n.medium,
            n.campaign, n.nkey, epoch_us(c.started_at) as t_us, n.timeout_us, n.valid_from,
            n.versions
-    from ct_call_base c join ct_numbers n
+    from {base} c join ct_numbers n
       on n.account_id = c.account_id and n.tracking_number = c.tracking_number
      and c.started_at >= n.valid_from and (n.valid_to is null or c.started_at < n.valid_to)
 )
@@ -391,6 +413,23 @@ union all
 -- A number with several rows (re-pooled, moved): the latest row valid at the call's start.
 (select * exclude (valid_from, versions) from j where versions > 1
  qualify row_number() over (partition by call_id order by valid_from desc) = 1)
+"""
+CALL_NUMBERS_SQL = "create or replace temp table ct_call_tn as\n" + CALL_NUMBERS_SELECT.format(
+    base="ct_call_base"
+)
+
+# Matching alone: every call's kind code (0 unattributed, 1 pool, 2 static) with what matching
+# needs, in one query (no temp tables of 1M calls, which are written once and read once).
+MATCH_CALLS_SQL = """
+with base as materialized ({base}),
+tn as materialized ({numbers})
+select call_id,
+       case number_kind when 'pool' then 1 when 'static' then 2 else 0 end::tinyint as kind,
+       nkey, t_us, timeout_us
+from tn
+union all
+-- Calls without a number row valid at their start are unattributed.
+select call_id, 0, null, null, null from base anti join tn using (call_id)
 """
 
 POOL_CALLS = "(select call_id, nkey, t_us, timeout_us from ct_call_tn where number_kind = 'pool')"
@@ -641,11 +680,7 @@ def _run(con: duckdb.DuckDBPyConnection, secret: str, full: bool, clock: _Clock)
         t0 = lap("plan", t0)
 
         # Sessions and holds.
-        con.execute(
-            SESSION_CORE_SQL.format(
-                beacons=beacons, attrs=SESSION_ATTRS, attr_cols=SESSION_ATTR_COLS
-            )
-        )
+        con.execute(_session_core_sql(beacons, attrs=True))
         con.execute(NUMBER_KEYS_SQL)
         con.execute(NUMBERS_SQL.format(acct=ACCT.format(src="raw.tracking_numbers_current")))
         con.execute(HOLDS_SQL.format(beacons=beacons, timeout_us=TIMEOUT_US))
@@ -899,7 +934,7 @@ def _match(
     holds: str,
     stored: bool = False,
     read: _HoldsRead | None = None,
-) -> tuple[np.ndarray, np.ndarray, pa.Array]:
+) -> tuple[np.ndarray, np.ndarray, pa.ChunkedArray]:
     """Per pool call (number key, start, timeout; no nulls): candidate count and the winning
     session (-1 where none) as a position in the returned session_ids. See `_candidates` for
     `sessions`, `holds` and `stored`; `read`: `holds` already read (not with `stored`)."""
@@ -925,7 +960,8 @@ def _match(
         by_rowid = np.argsort(rowid)
         hold_sid = by_rowid[np.searchsorted(rowid, hold_rowid, sorter=by_rowid)]
     last = _int64(sess["last_us"])
-    session_ids = sess["session_id"].combine_chunks()
+    # (left in chunks: `take` reads chunked arrays, and combining 1.5M strings copies them)
+    session_ids = sess["session_id"]
 
     def beacons_of(sids: np.ndarray) -> matching.Beacons:
         # Beacon times of the few sessions the activity check needs, grouped by position.
@@ -1161,6 +1197,15 @@ def row_count(con: duckdb.DuckDBPyConnection, table: str) -> int:
     return _count(con, f"select count(*) from {table}")
 
 
+def _preload_arrow_compute() -> None:
+    """Import pyarrow.compute (Arrow's `take`, used on the results, imports it: ~0.1 s) in a
+    thread, so the import overlaps the engine's first DuckDB queries, which release the GIL."""
+    if "pyarrow.compute" not in sys.modules:
+        threading.Thread(
+            target=importlib.import_module, args=("pyarrow.compute",), daemon=True
+        ).start()
+
+
 # --- the matching core alone (benchmarks) -----------------------------------------------------
 
 
@@ -1173,22 +1218,18 @@ def match_pool_calls(con: duckdb.DuckDBPyConnection) -> pa.Table:
     frame): it leaves out session attributes, caller keys, first-time flags, touches and the
     table writes.
     """
+    _preload_arrow_compute()
     con.execute(ACCOUNTS_SQL)
-    con.execute(SESSION_CORE_SQL.format(beacons="raw.dni_beacons", attrs="", attr_cols=""))
+    con.execute(_session_core_sql("raw.dni_beacons", attrs=False, pools=False))
     con.execute(NUMBER_KEYS_SQL)
     con.execute(NUMBERS_SQL.format(acct=ACCT.format(src="raw.tracking_numbers_current")))
-    con.execute(HOLDS_SQL.format(beacons="raw.dni_beacons", timeout_us=TIMEOUT_US))
-    # The holds are indexed in a thread while the calls are read.
-    read = _HoldsRead(con, "ct_new_holds")
-    con.execute(_call_base_sql("raw.call_events", callers=False))
-    con.execute(CALL_NUMBERS_SQL)
-    # Calls without a number row valid at their start are unattributed (no row in ct_call_tn).
-    calls = con.execute(
-        "select call_id, case number_kind when 'pool' then 1 when 'static' then 2 else 0 end"
-        "::tinyint as kind, nkey, t_us, timeout_us from ct_call_tn union all "
-        "select call_id, 0, null, null, null from ct_call_base anti join ct_call_tn using (call_id)"
-    )
-    calls = calls.arrow().read_all()
+    # The holds are read straight from their query (nothing else reads them) and indexed in a
+    # thread while the calls are read.
+    holds = "(" + HOLDS_SELECT.format(beacons="raw.dni_beacons", timeout_us=TIMEOUT_US) + ")"
+    read = _HoldsRead(con, holds)
+    base = _call_base_select("raw.call_events", callers=False)
+    numbers = CALL_NUMBERS_SELECT.format(base="base")
+    calls = con.execute(MATCH_CALLS_SQL.format(base=base, numbers=numbers)).arrow().read_all()
     kind = _int64(calls["kind"])
     pool = kind == 1
     count = np.zeros(len(kind), dtype=np.int64)
@@ -1199,7 +1240,7 @@ def match_pool_calls(con: duckdb.DuckDBPyConnection) -> pa.Table:
         _int64(calls["t_us"])[pool],
         _int64(calls["timeout_us"])[pool],
         sessions="ct_sess_core",
-        holds="ct_new_holds",
+        holds=holds,
         read=read,
     )
     # STATUS_SQL's rule on arrays (codes into the four statuses).

@@ -22,6 +22,7 @@ tested directly against the SQL semantics and the benchmark references.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -39,6 +40,8 @@ except ImportError:  # pragma: no cover - numpy 1.x
 
 # Pairs x beacons compared per chunk in the activity pass (bounds temporary memory to ~0.5 GB).
 ACTIVITY_CHUNK = 20_000_000
+# Calls per thread of the candidate search, at least (fewer: threads cost more than they save).
+PARALLEL_MIN_CALLS = 100_000
 
 
 @dataclass(frozen=True)
@@ -130,12 +133,53 @@ def candidate_pairs(
 ) -> tuple[np.ndarray, np.ndarray]:
     """(call index, hold index) of every hold envelope that covers a call's time, grouped by
     call (each call's pairs are contiguous). `index`: `index_holds` of `holds` (built here if
-    not given)."""
+    not given).
+
+    Many calls are split into one slice per CPU, searched in threads: numpy's sorts, searches
+    and gathers release the GIL, and this pass is the engine's longest single-threaded step."""
     if len(holds.sid) == 0 or len(call_key) == 0:
         empty = np.empty(0, dtype=np.int64)
         return empty, empty
     if index is None:
         index = index_holds(holds.key, holds.assigned_us, holds.to_us, bucket_shift)
+    parts = min(_cpus(), max(1, len(call_key) // PARALLEL_MIN_CALLS))
+    if parts == 1:
+        return _candidate_pairs(holds, call_key, call_t, bucket_shift, index)
+    bounds = np.linspace(0, len(call_key), parts + 1).astype(np.int64)
+    results: list[tuple[np.ndarray, np.ndarray] | None] = [None] * parts
+    errors: list[BaseException] = []
+
+    def work(i: int) -> None:
+        a, b = int(bounds[i]), int(bounds[i + 1])
+        try:
+            ci, h = _candidate_pairs(holds, call_key[a:b], call_t[a:b], bucket_shift, index)
+            results[i] = (ci + a, h)
+        except BaseException as e:  # re-raised below
+            errors.append(e)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(1, parts)]
+    for t in threads:
+        t.start()
+    work(0)
+    for t in threads:
+        t.join()
+    if errors:
+        raise errors[0]
+    done = [r for r in results if r is not None]
+    # Each slice's pairs are grouped by call and the slices hold distinct calls.
+    return np.concatenate([r[0] for r in done]), np.concatenate([r[1] for r in done])
+
+
+def _cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def _candidate_pairs(
+    holds: Holds, call_key: np.ndarray, call_t: np.ndarray, bucket_shift: int, index: HoldIndex
+) -> tuple[np.ndarray, np.ndarray]:
     # A call whose bucket lies outside the holds' buckets has no envelope (and its packed key
     # could equal another number's): it finds no rows.
     cb = (call_t >> bucket_shift) - index.base

@@ -92,6 +92,32 @@ def test_kernel_equals_the_rule_pair_by_pair(seed: int, shift: int, monkeypatch)
 
 
 @pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("threads", [2, 3])
+def test_candidate_search_split_across_threads(seed: int, threads: int, monkeypatch) -> None:
+    # Many calls are searched in one slice per CPU; the slices' pairs must come back grouped by
+    # call, with the calls' own indices (a slice's local index plus its offset).
+    holds, beacons, key, t, timeouts, names = _world(seed)
+
+    def tie_break(sids: np.ndarray) -> np.ndarray:
+        return np.array([names[s] for s in sids]).argsort().argsort()
+
+    monkeypatch.setattr(matching, "PARALLEL_MIN_CALLS", 30)
+    monkeypatch.setattr(matching, "_cpus", lambda: threads)
+    seen: list[int] = []
+    search = matching._candidate_pairs
+
+    def counting(*args, **kwargs):
+        seen.append(len(args[1]))
+        return search(*args, **kwargs)
+
+    monkeypatch.setattr(matching, "_candidate_pairs", counting)
+    m = matching.match_calls(holds, beacons, key, t, timeouts, 32, tie_break)
+    got = list(zip(m.candidate_count.tolist(), m.sid.tolist(), strict=True))
+    assert got == _brute(holds, beacons, key, t, timeouts, names)
+    assert len(seen) == threads and sum(seen) == len(key)
+
+
+@pytest.mark.parametrize("seed", range(4))
 def test_beacons_read_on_demand_give_the_same_result(seed: int) -> None:
     holds, beacons, key, t, timeouts, names = _world(seed)
     asked: list[np.ndarray] = []
