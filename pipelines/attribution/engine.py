@@ -725,7 +725,7 @@ def _run(con: duckdb.DuckDBPyConnection, secret: str, full: bool, clock: _Clock)
                 "delete from attribution.touches x using ct_call_base b where x.call_id = b.call_id"
             )
         con.execute(CALL_NUMBERS_SQL)
-        pool_calls = con.execute(f"select * from {POOL_CALLS}").arrow().read_all()
+        pool_calls = _fetch_arrow(con, f"select * from {POOL_CALLS}")
         if mode == "full":
             # Every session was just computed: match against them and their beacon lists.
             cand = _candidates(
@@ -892,15 +892,28 @@ def _arrow(values: np.ndarray, valid: np.ndarray | None = None) -> pa.Array:
     )
 
 
+# Large results are read through a relation (`con.sql`), which DuckDB materialises with every
+# thread; `con.execute(...)` streams them through one (measured: 1.5M rows of four integers in
+# 0.13 s against 0.28 s).
+
+
+def _fetch_numpy(con: duckdb.DuckDBPyConnection, sql: str) -> dict[str, np.ndarray]:
+    return con.sql(sql).fetchnumpy()
+
+
+def _fetch_arrow(con: duckdb.DuckDBPyConnection, sql: str) -> pa.Table:
+    return con.sql(sql).to_arrow_table()
+
+
 class _HoldsRead:
     """A holds table read into arrays, with its bucket index (`matching.index_holds`) built in
     a thread: numpy's sorts release the GIL, so it overlaps the DuckDB queries the caller runs
     meanwhile on its connection (the calls' events and number rows)."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, holds: str) -> None:
-        h = con.execute(
-            f"select sid, nkey, assigned_us, hold_to_us from {holds} where nkey is not null"
-        ).fetchnumpy()
+        h = _fetch_numpy(
+            con, f"select sid, nkey, assigned_us, hold_to_us from {holds} where nkey is not null"
+        )
         self.rowid = np.asarray(h["sid"], dtype=np.int64)
         self.key = np.asarray(h["nkey"], dtype=np.int64)
         self.assigned_us = np.asarray(h["assigned_us"], dtype=np.int64)
@@ -944,11 +957,11 @@ def _match(
                 con.execute(stmt)
     h = read if read is not None else _HoldsRead(con, holds)
     # (a session whose beacons all lack a time has no last beacon: never active)
-    sess = con.execute(
+    sess = _fetch_arrow(
+        con,
         f"select rowid as sid, session_id, coalesce(last_us, {np.iinfo(np.int64).min}) as last_us "
-        f"from {sessions}"
-    ).arrow()
-    sess = sess.read_all()
+        f"from {sessions}",
+    )
 
     # Sessions are numbered by their row in `sess`; holds refer to them by rowid, which need
     # not start at 0 (temp tables of an open transaction) nor arrive in order, so map it.
@@ -969,7 +982,7 @@ def _match(
         need = {"pos": np.arange(len(sids), dtype=np.int64), "rid": rowid[sids]}
         con.register("ct_arrow_need", need)
         try:
-            got = con.execute(BEACONS_OF_SQL.format(sessions=sessions)).fetchnumpy()
+            got = _fetch_numpy(con, BEACONS_OF_SQL.format(sessions=sessions))
         finally:
             con.unregister("ct_arrow_need")
         pos = np.asarray(got["pos"], dtype=np.int64)
@@ -1229,7 +1242,7 @@ def match_pool_calls(con: duckdb.DuckDBPyConnection) -> pa.Table:
     read = _HoldsRead(con, holds)
     base = _call_base_select("raw.call_events", callers=False)
     numbers = CALL_NUMBERS_SELECT.format(base="base")
-    calls = con.execute(MATCH_CALLS_SQL.format(base=base, numbers=numbers)).arrow().read_all()
+    calls = _fetch_arrow(con, MATCH_CALLS_SQL.format(base=base, numbers=numbers))
     kind = _int64(calls["kind"])
     pool = kind == 1
     count = np.zeros(len(kind), dtype=np.int64)
