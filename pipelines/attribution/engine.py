@@ -987,7 +987,7 @@ def _match(
             con.unregister("ct_arrow_need")
         pos = np.asarray(got["pos"], dtype=np.int64)
         length = np.bincount(pos, minlength=len(sids)).astype(np.int64)
-        times = np.asarray(got["us"], dtype=np.int64)[np.argsort(pos, kind="stable")]
+        times = np.asarray(got["us"], dtype=np.int64)[matching.sort_with_order(pos)[1]]
         return matching.Beacons(
             start=np.cumsum(length) - length, length=length, times=times, last=last[:0]
         )

@@ -189,3 +189,20 @@ def test_small_pages_nest_across_threads() -> None:
         assert matching._set_madvise_hugepage(True) is True  # restored
     finally:
         matching._set_madvise_hugepage(before)
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        [5, 3, 5, 0, 3, 3, 9],  # packed: positions fit in the low bits
+        [5, -3, 5, 0, -3, 3, 9],  # negative: argsort
+        [2**61, 7, 2**61, 7],  # no room for the positions: argsort
+        [],
+    ],
+)
+def test_sort_with_order_is_a_stable_argsort(values: list[int]) -> None:
+    a = np.array(values, dtype=np.int64)
+    got, order = matching.sort_with_order(a)
+    expected = np.argsort(a, kind="stable")
+    assert order.tolist() == expected.tolist()
+    assert got.tolist() == a[expected].tolist()
