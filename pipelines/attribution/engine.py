@@ -396,40 +396,44 @@ def _call_base_sql(calls: str, *, callers: bool = True) -> str:
     )
 
 
-# The number row valid at each call's start (its kind decides how the call is attributed),
-# with what matching.py needs of pool calls: number key, start, the account's session timeout.
+# One row per call of `{base}`: the number row valid at its start (its kind decides how the call
+# is attributed), with what matching.py needs of pool calls (number key, start, the account's
+# session timeout), and `valid` false where no row of the number was valid then.
 CALL_NUMBERS_SELECT = """
 with j as (
-    -- (an inner join: range terms in a LEFT join's condition make DuckDB ~10x slower here)
+    -- Validity is a column, not a join condition: range terms in a LEFT join's condition make
+    -- DuckDB ~10x slower here.
     select c.call_id, n.number_kind, n.pool_id, n.location_id, n.channel, n.source, n.medium,
            n.campaign, n.nkey, epoch_us(c.started_at) as t_us, n.timeout_us, n.valid_from,
-           n.versions
-    from {base} c join ct_numbers n
+           n.versions,
+           coalesce(c.started_at >= n.valid_from
+                    and (n.valid_to is null or c.started_at < n.valid_to), false) as valid
+    from {base} c left join ct_numbers n
       on n.account_id = c.account_id and n.tracking_number = c.tracking_number
-     and c.started_at >= n.valid_from and (n.valid_to is null or c.started_at < n.valid_to)
 )
-select * exclude (valid_from, versions) from j where versions = 1
+select * exclude (valid_from, versions) from j where coalesce(versions, 1) = 1
 union all
 -- A number with several rows (re-pooled, moved): the latest row valid at the call's start.
 (select * exclude (valid_from, versions) from j where versions > 1
- qualify row_number() over (partition by call_id order by valid_from desc) = 1)
+ qualify row_number() over (partition by call_id order by valid desc, valid_from desc) = 1)
 """
-CALL_NUMBERS_SQL = "create or replace temp table ct_call_tn as\n" + CALL_NUMBERS_SELECT.format(
-    base="ct_call_base"
+# The calls with a valid number row.
+CALL_NUMBERS_SQL = (
+    "create or replace temp table ct_call_tn as\nselect * exclude (valid) from ("
+    + CALL_NUMBERS_SELECT.format(base="ct_call_base")
+    + ") where valid"
 )
 
 # Matching alone: every call's kind code (0 unattributed, 1 pool, 2 static) with what matching
 # needs, in one query (no temp tables of 1M calls, which are written once and read once).
 MATCH_CALLS_SQL = """
-with base as materialized ({base}),
-tn as materialized ({numbers})
 select call_id,
-       case number_kind when 'pool' then 1 when 'static' then 2 else 0 end::tinyint as kind,
-       nkey, t_us, timeout_us
-from tn
-union all
--- Calls without a number row valid at their start are unattributed.
-select call_id, 0, null, null, null from base anti join tn using (call_id)
+       case when not valid then 0
+            when number_kind = 'pool' then 1 when number_kind = 'static' then 2
+            else 0 end::tinyint as kind,
+       case when valid then nkey end as nkey, case when valid then t_us end as t_us,
+       case when valid then timeout_us end as timeout_us
+from ({numbers})
 """
 
 POOL_CALLS = "(select call_id, nkey, t_us, timeout_us from ct_call_tn where number_kind = 'pool')"
@@ -1240,9 +1244,8 @@ def match_pool_calls(con: duckdb.DuckDBPyConnection) -> pa.Table:
     # thread while the calls are read.
     holds = "(" + HOLDS_SELECT.format(beacons="raw.dni_beacons", timeout_us=TIMEOUT_US) + ")"
     read = _HoldsRead(con, holds)
-    base = _call_base_select("raw.call_events", callers=False)
-    numbers = CALL_NUMBERS_SELECT.format(base="base")
-    calls = _fetch_arrow(con, MATCH_CALLS_SQL.format(base=base, numbers=numbers))
+    base = "(" + _call_base_select("raw.call_events", callers=False) + ")"
+    calls = _fetch_arrow(con, MATCH_CALLS_SQL.format(numbers=CALL_NUMBERS_SELECT.format(base=base)))
     kind = _int64(calls["kind"])
     pool = kind == 1
     count = np.zeros(len(kind), dtype=np.int64)
