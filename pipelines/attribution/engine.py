@@ -1232,8 +1232,9 @@ def match_pool_calls(con: duckdb.DuckDBPyConnection) -> pa.Table:
     writes nothing persistent.
 
     For benchmarks against reference implementations that compute just this (and return a
-    frame): it leaves out session attributes, caller keys, first-time flags, touches and the
-    table writes.
+    frame): it leaves out session attributes (pool_id included), caller keys, first-time flags,
+    touches and the table writes, and reads the holds and the calls' number rows straight from
+    the full run's queries instead of through temp tables.
     """
     _preload_arrow_compute()
     con.execute(ACCOUNTS_SQL)
