@@ -849,8 +849,9 @@ def _candidates(
     """(call_id, candidate_count, session_id) of pool `calls` (call_id, nkey, t_us, timeout_us).
 
     `sessions` (rowid = sid, account_id, session_id, last_us) and `holds` (sid, nkey,
-    assigned_us, hold_to_us) are engine temp tables; with `stored` they are first built from
-    the stored holds. The matching itself is matching.match_calls on arrays.
+    assigned_us, hold_to_us) are engine temp tables (`holds` may be a parenthesised query);
+    with `stored` they are first built from the stored holds. The matching itself is
+    matching.match_calls on arrays.
     """
     count, sid, session_ids = _match(
         con,
@@ -910,9 +911,10 @@ def _fetch_arrow(con: duckdb.DuckDBPyConnection, sql: str) -> pa.Table:
 
 
 class _HoldsRead:
-    """A holds table read into arrays, with its bucket index (`matching.index_holds`) built in
-    a thread: numpy's sorts release the GIL, so it overlaps the DuckDB queries the caller runs
-    meanwhile on its connection (the calls' events and number rows)."""
+    """Holds (a temp table, or a parenthesised query of HOLDS_SELECT) read into arrays, with
+    their bucket index (`matching.index_holds`) built in a thread: numpy's sorts release the
+    GIL, so it overlaps the DuckDB queries the caller runs meanwhile on its connection (the
+    calls' events and number rows)."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, holds: str) -> None:
         h = _fetch_numpy(
