@@ -91,9 +91,12 @@ def features_table_exists(con: duckdb.DuckDBPyConnection) -> bool:
 
 
 def load_features(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
-    """Every row of the feature table, ordered by call end (then call id, for determinism)."""
+    """Every row of the feature table, ordered by call end (then call id, for determinism),
+    without the incremental build's watermark columns (`_*`: bookkeeping, neither features nor
+    labels)."""
     table = con.execute(f"select * from {FEATURES_TABLE} order by ended_at, call_id").arrow()
-    return utc_naive(pl.from_arrow(table))  # type: ignore[arg-type]
+    frame = utc_naive(pl.from_arrow(table))  # type: ignore[arg-type]
+    return frame.drop([name for name in frame.columns if name.startswith("_")])
 
 
 def utc_naive(frame: pl.DataFrame) -> pl.DataFrame:

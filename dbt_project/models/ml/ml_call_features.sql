@@ -13,7 +13,8 @@
 -- Incremental, like fct_calls: a run rebuilds the calls with a new event or attribution (the
 -- watermark columns _*), the earlier calls of the same caller within the conversion link
 -- window of those (a conversion can move to the newer call), the calls that a conversion
--- loaded since the last run or a new transcript links to, and the built calls whose
+-- loaded since the last build (newer than every linked conversion built, _conversions_load_id)
+-- or a new transcript links to, and the built calls whose
 -- label_window_complete flips with the moving data horizon; it keeps the rest. An edited
 -- account (threshold, timezone) needs a full refresh.
 with
@@ -49,7 +50,8 @@ data_horizon as (
         select
             max(this._events_load_id) as events_load_id,
             max(this._attributed_at) as attributed_at,
-            max(this._transcribed_at) as transcribed_at
+            max(this._transcribed_at) as transcribed_at,
+            max(this._conversions_load_id) as conversions_load_id
         from {{ this }} as this
 
     ),
@@ -84,11 +86,13 @@ data_horizon as (
         where
             conversions.call_id is not null
             and (
-                -- load ids are one sequence over all feeds: a conversion loaded since the
-                -- last run has a newer load than every call event built then (this may pick
-                -- up a few older conversions again, never miss a new one)
-                conversions.load_id > watermarks.events_load_id
-                or watermarks.events_load_id is null
+                -- a conversion loaded since the last build has a newer load than every
+                -- conversion linked then (this may pick up a few older, unlinked ones again,
+                -- never miss a new one). The calls' event watermark would not do: a backfill
+                -- loads every day's call events before the conversions, so all of those
+                -- would count as new.
+                conversions.load_id > watermarks.conversions_load_id
+                or watermarks.conversions_load_id is null
             )
         union
         select transcripts.call_id
@@ -128,7 +132,8 @@ labels as (
             where
             conversions.converted_at
             <= calls_in_scope.ended_at + to_days({{ var('label_window_days') }})
-        ) > 0 as label_converted_30d
+        ) > 0 as label_converted_30d,
+        max(conversions.load_id) as conversions_load_id
     from calls_in_scope
     left join conversions on calls_in_scope.call_id = conversions.call_id
     group by calls_in_scope.call_id
@@ -168,7 +173,8 @@ final as (
         <= data_horizon.horizon_at as label_window_complete,
         calls_in_scope.max_load_id as _events_load_id,
         calls_in_scope.attributed_at as _attributed_at,
-        transcripts.transcribed_at as _transcribed_at
+        transcripts.transcribed_at as _transcribed_at,
+        labels.conversions_load_id as _conversions_load_id
     from calls_in_scope
     inner join labels on calls_in_scope.call_id = labels.call_id
     cross join data_horizon
