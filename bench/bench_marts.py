@@ -24,6 +24,8 @@ calls, and the web sessions and pool-number assignments that started that day) a
 back, the marts built, and the held rows put back as the next load (new _load_id,
 attributed_at = now), which is what ingestion and attribution's incremental run leave behind
 on a real day (less the older sessions a real run recomputes after straggling beacons).
+The cloned tables are then put in time order (_TIME_ORDER), the layout that 30 daily runs
+leave, each appending its day.
 """
 
 from __future__ import annotations
@@ -123,6 +125,30 @@ _CLONES = (
 )
 
 
+# (table, order): the time order a warehouse filled by daily runs has, each run appending its
+# day's rows. The clones were appended as k copies of the whole month, which no real warehouse
+# looks like (every day's rows spread over k blocks): zone maps could prune nothing for the
+# daily run's "since the watermark / within the lookback" scans.
+_TIME_ORDER = (
+    ("raw.call_events", "select * from raw.call_events order by _arrival_date, occurred_at"),
+    ("raw.conversions", "select * from raw.conversions order by _arrival_date, occurred_at"),
+    ("attribution.sessions", "select * from attribution.sessions order by started_at"),
+    (
+        "attribution.number_assignments",
+        "select * from attribution.number_assignments order by assigned_at",
+    ),
+    (
+        "attribution.call_attribution",
+        "select * from attribution.call_attribution order by started_at",
+    ),
+    (
+        "attribution.touches",
+        "select t.* from attribution.touches as t "
+        "left join attribution.call_attribution as c using (call_id) order by c.started_at",
+    ),
+)
+
+
 def amplified_warehouse(landing: Path, warehouse: Path, k: int, last_day: str) -> None:
     """All days ingested + attributed, cloned k times, what arrived from `last_day` on held back
     in bench_held_* tables (see the module docstring)."""
@@ -137,6 +163,12 @@ def amplified_warehouse(landing: Path, warehouse: Path, k: int, last_day: str) -
                 f"from {table} as t cross join range(1, ?) as r(k)",
                 [k],
             )
+        for table, ordered in _TIME_ORDER:
+            # delete + insert keeps the table's definition (constraints, column order)
+            con.execute(f"create temp table bench_ordered as {ordered}")
+            con.execute(f"delete from {table}")
+            con.execute(f"insert into {table} select * from bench_ordered")
+            con.execute("drop table bench_ordered")
         day = dt.date.fromisoformat(last_day)
         for feed in ("call_events", "conversions"):
             con.execute(

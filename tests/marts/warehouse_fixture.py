@@ -816,7 +816,8 @@ def load_pool_days(con: duckdb.DuckDBPyConnection, step: int) -> None:
     """Later days of pool traffic in two arrivals, so that a daily run rebuilds the recent days
     of the pool models and keeps older ones: step 1 brings 2026-10-05 (local New York) with a
     session across local midnight (and one of 2026-10-03); step 2 a late session of 2026-10-05,
-    s20 recomputed by attribution after a straggling beacon, two overlapping sessions of
+    s20 recomputed by attribution after a straggling beacon, s21 replaced by s25 (an earlier
+    beacon moved its start), two overlapping sessions of
     2026-10-08, a pool call (c9) attributed to one of them and an old call (c2) re-attributed
     as ambiguous, losing its touches. Each step brings a static call too (c10; c11 late, taking
     a conversion from an older call)."""
@@ -840,8 +841,11 @@ def load_pool_days(con: duckdb.DuckDBPyConnection, step: int) -> None:
         straggler = _pool_session("s20", "2026-10-05 14:00", "2026-10-05 15:10", POOL_NY[0])
         straggler[0].update(last_beacon_at=ts("2026-10-05 14:40"), beacon_count=2)
         rows.append(straggler)
+        # a late beacon just before s21 (built by the last run, within the lookback) starts
+        # its visit earlier: attribution replaces s21 by s25, and s21 vanishes
+        rows.append(_pool_session("s25", "2026-10-06 03:20", "2026-10-06 04:30", POOL_NY[1]))
         for table in ("sessions", "number_assignments"):
-            con.execute(f"delete from attribution.{table} where session_id = 's20'")
+            con.execute(f"delete from attribution.{table} where session_id in ('s20', 's21')")
         add_raw(
             con,
             "call_events",

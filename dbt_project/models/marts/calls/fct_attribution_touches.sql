@@ -115,3 +115,6 @@ final as (
 )
 
 select * from final
+-- rows in call start order, as in fct_calls: the daily run's lookback scan and the checkpoint
+-- then touch only the newest row groups
+order by call_started_at

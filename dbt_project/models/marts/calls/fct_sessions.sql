@@ -13,8 +13,16 @@
                     from {{ this }} as this
                 )
                 and not exists (
+                    -- a session that still exists has a last beacon at least as late as when
+                    -- it was built (beacons only accumulate), so only the window is searched
                     select 1 from {{ ref('stg_attribution__sessions') }} as sessions
-                    where sessions.session_id = built.session_id
+                    where
+                        sessions.session_id = built.session_id
+                        and sessions.last_beacon_at >= (
+                            select max(this.last_beacon_at)
+                            - to_days({{ var('incremental_lookback_days') }})
+                            from {{ this }} as this
+                        )
                 )
         """
     )
@@ -187,3 +195,6 @@ final as (
 )
 
 select * from final
+-- rows in session start order, as in fct_calls: a daily run's new sessions then sit together in
+-- the newest row groups, and the lookback's scans and the checkpoint touch only those
+order by started_at
