@@ -125,10 +125,10 @@ _CLONES = (
 )
 
 
-# (table, order): the time order a warehouse filled by daily runs has, each run appending its
-# day's rows. The clones were appended as k copies of the whole month, which no real warehouse
-# looks like (every day's rows spread over k blocks): zone maps could prune nothing for the
-# daily run's "since the watermark / within the lookback" scans.
+# (table, its rows in time order): the order a warehouse filled by daily runs has, each run
+# appending its day's rows. The clones were appended as k copies of the whole month, which no
+# real warehouse looks like (every day's rows spread over k blocks): zone maps could prune
+# nothing for the daily run's "since the watermark / within the lookback" scans.
 _TIME_ORDER = (
     ("raw.call_events", "select * from raw.call_events order by _arrival_date, occurred_at"),
     ("raw.conversions", "select * from raw.conversions order by _arrival_date, occurred_at"),
