@@ -1,10 +1,11 @@
 """The dbt project as Dagster sees it, and how dbt is invoked for a given warehouse.
 
-Loading the code location must work from a fresh clone, where dbt_project/target/manifest.json
-does not exist yet: `manifest_path()` parses the project (`dbt parse`, ~5 s, offline, no
-warehouse needed) when the manifest is missing or older than a file of the project (a model was
-edited or a branch switched), and on every load under `dagster dev` (`prepare_if_dev`).
-Otherwise a load reuses the manifest and costs one directory scan.
+Loading the code location must work from a fresh clone, where Dagster's manifest
+(dbt_project/target/dagster/manifest.json) does not exist yet: `manifest_path()` parses the
+project (`dbt parse`, ~5 s, offline, no warehouse needed) when the manifest is missing or older
+than a file of the project (a model was edited or a branch switched), and on every load under
+`dagster dev` (`prepare_if_dev`). Otherwise a load reuses the manifest and costs one directory
+scan.
 """
 
 from __future__ import annotations
@@ -29,7 +30,14 @@ DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 # dbt of this interpreter's environment: the venv need not be activated (no dbt on PATH).
 DBT_EXECUTABLE = str(Path(sys.executable).with_name("dbt"))
 
-dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+# Dagster's manifest (and its runs' target folders) live apart from target/, where dbt run by
+# hand, `calltrack dbt` and the tests write: a dbt run rewriting target/manifest.json while a
+# code location loads it gave a truncated read.
+dbt_project = DbtProject(
+    project_dir=DBT_PROJECT_DIR,
+    profiles_dir=DBT_PROJECT_DIR,
+    target_path=Path("target") / "dagster",
+)
 
 
 def dbt_resource() -> DbtCliResource:
@@ -64,7 +72,7 @@ def manifest_path() -> Path:
         with (manifest.parent / ".parse.lock").open("w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             if manifest_is_stale(manifest) or os.environ.get("DAGSTER_IS_DEV_CLI"):
-                dbt_resource().cli(["parse", "--quiet"], target_path=Path("target")).wait()
+                dbt_resource().cli(["parse", "--quiet"], target_path=dbt_project.target_path).wait()
     return manifest
 
 

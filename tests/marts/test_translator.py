@@ -9,7 +9,7 @@ import dagster as dg
 import pytest
 
 from pipelines.marts.google_ads_export import export_file_name
-from pipelines.marts.project import dbt_env, manifest_is_stale
+from pipelines.marts.project import DBT_PROJECT_DIR, dbt_env, dbt_project, manifest_is_stale
 from pipelines.marts.translator import model_asset_key, source_asset_key
 from pipelines.settings import Settings
 
@@ -78,3 +78,11 @@ def test_manifest_staleness(tmp_path: Path) -> None:
     assert not manifest_is_stale(manifest, project)
     os.utime(model, (future + 10, future + 10))  # a model edited after the parse
     assert manifest_is_stale(manifest, project)
+
+
+def test_dagster_manifest_apart_from_the_cli_target() -> None:
+    # `calltrack dbt`, dbt by hand and the tests write dbt_project/target/manifest.json; a code
+    # location loading Dagster's manifest while one of them rewrote it read a truncated file
+    cli_manifest = DBT_PROJECT_DIR / "target" / "manifest.json"
+    assert dbt_project.manifest_path != cli_manifest
+    assert dbt_project.manifest_path.is_relative_to(DBT_PROJECT_DIR / "target")
