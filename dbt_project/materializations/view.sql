@@ -6,13 +6,15 @@
 
     The fingerprint (md5 of the compiled SQL) is kept as the view's comment. `--full-refresh`
     always re-creates, and so does a model that persists its docs as relation comments (the
-    fingerprint would overwrite them). -#}
+    fingerprint would overwrite them), and so does a view model with hooks. -#}
 {%- materialization view, adapter='duckdb' -%}
 
     {%- set existing_relation = load_cached_relation(this) -%}
     {%- set target_relation = this.incorporate(type='view') -%}
     {%- set fingerprint = 'dbt-sql-md5:' ~ local_md5(sql) -%}
-    {%- set keeps_fingerprint = not config.persist_relation_docs() -%}
+    {#- a model with hooks runs them every time, as the default materialization does -#}
+    {%- set keeps_fingerprint = not config.persist_relation_docs()
+        and pre_hooks | length == 0 and post_hooks | length == 0 -%}
 
     {%- if keeps_fingerprint and existing_relation is not none and existing_relation.is_view
         and not should_full_refresh() -%}
