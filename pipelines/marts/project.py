@@ -30,9 +30,9 @@ DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 # dbt of this interpreter's environment: the venv need not be activated (no dbt on PATH).
 DBT_EXECUTABLE = str(Path(sys.executable).with_name("dbt"))
 
-# Dagster's manifest (and its runs' target folders) live apart from target/, where dbt run by
-# hand, `calltrack dbt` and the tests write: a dbt run rewriting target/manifest.json while a
-# code location loads it gave a truncated read.
+# Dagster's manifest lives in target/dagster/, apart from target/manifest.json, which dbt run by
+# hand, `calltrack dbt` and the tests write: a dbt run rewriting that file while a code location
+# loaded it gave a truncated read. (Each Dagster dbt run has its own folder under target/.)
 dbt_project = DbtProject(
     project_dir=DBT_PROJECT_DIR,
     profiles_dir=DBT_PROJECT_DIR,
