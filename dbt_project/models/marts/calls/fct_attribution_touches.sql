@@ -4,12 +4,36 @@
         unique_key='call_id',
         incremental_strategy='delete+insert',
         on_schema_change='append_new_columns',
+        pre_hook="""
+            {% if is_incremental() %}
+                -- what the post-hook needs of the table as it was before this run
+                set variable fct_attribution_touches_attributed_at = (
+                    select max(this._attributed_at) from {{ this }} as this
+                );
+                set variable fct_attribution_touches_lookback_start = (
+                    select max(this.call_started_at)
+                    - to_days({{ var('incremental_lookback_days') }})
+                    from {{ this }} as this
+                );
+            {% endif %}
+        """,
         post_hook="""
-            delete from {{ this }} as built
-            where not exists (
-                select 1 from {{ ref('stg_attribution__touches') }} as touches
-                where touches.call_id = built.call_id
-            )
+            {% if is_incremental() %}
+                -- a call this run rebuilt has its current attributed_at: a built call in the
+                -- run's scope with another one lost all its touches (re-attributed as
+                -- ambiguous or unattributed, so no row of it was inserted)
+                delete from {{ this }} as built
+                using {{ ref('stg_attribution__call_attribution') }} as call_attribution
+                where
+                    call_attribution.call_id = built.call_id
+                    and (
+                        call_attribution.attributed_at
+                        > getvariable('fct_attribution_touches_attributed_at')
+                        or call_attribution.started_at
+                        >= getvariable('fct_attribution_touches_lookback_start')
+                    )
+                    and built._attributed_at is distinct from call_attribution.attributed_at
+            {% endif %}
         """
     )
 }}
@@ -19,8 +43,11 @@
 -- watermark), or that started within incremental_lookback_days of the newest call built and
 -- whose attribution differs from the one built (not built yet, or another attributed_at), is
 -- replaced together, so a call never keeps touches of an older attribution. delete+insert
--- deletes only the calls that still have touches; the post-hook removes the calls that lost all
--- of theirs (re-attributed as ambiguous or unattributed).
+-- deletes only the calls that still have touches; the post-hook removes the calls of the same
+-- scope that lost all of theirs (re-attributed as ambiguous or unattributed), looking up only
+-- that scope's calls (an anti join of every built touch against every touch took 1.4 s of a
+-- daily run at 1.6M calls). The engine never drops a call from call_attribution (it re-inserts
+-- every call it recomputes), so a call without a row there is not looked for.
 with
 
 touches as (
