@@ -70,27 +70,18 @@ calls_per_session as (
 {% if is_incremental() %}
     lookback as (
 
+        -- -infinity on an empty table (not null: a plain comparison lets DuckDB skip the
+        -- row groups before the lookback, an "or ... is null" did not)
         select
-            max(this.last_beacon_at)
-            - to_days({{ var('incremental_lookback_days') }}) as last_beacon_from
+            coalesce(
+                max(this.last_beacon_at) - to_days({{ var('incremental_lookback_days') }}),
+                cast('-infinity' as timestamptz)
+            ) as last_beacon_from
         from {{ this }} as this
 
     ),
 
-    -- sessions as attribution has them now ...
-    recent_sessions as (
-
-        select
-            sessions.session_id,
-            {{ session_change_hash('sessions') }} as change_hash
-        from sessions, lookback
-        where
-            sessions.last_beacon_at >= lookback.last_beacon_from
-            or lookback.last_beacon_from is null
-
-    ),
-
-    -- ... and as they were built
+    -- the lookback's sessions as they were built ...
     recent_built as (
 
         select
@@ -101,15 +92,16 @@ calls_per_session as (
 
     ),
 
-    differing_sessions as (
+    -- ... and as attribution has them now, every column: they sit in the newest row groups,
+    -- so only those are read (picking the changed sessions out of every session read every
+    -- column of all of them, most of a daily run's select)
+    recent_sessions as not materialized (
 
-        select recent_sessions.session_id
-        from recent_sessions
-        left join recent_built
-            on
-                recent_sessions.session_id = recent_built.session_id
-                and recent_sessions.change_hash = recent_built.change_hash
-        where recent_built.session_id is null
+        select
+            sessions.*,
+            {{ session_change_hash('sessions') }} as change_hash
+        from sessions, lookback
+        where sessions.last_beacon_at >= lookback.last_beacon_from
 
     ),
 
@@ -125,16 +117,60 @@ calls_per_session as (
 
     -- both sides: a session can gain its first call or lose its last one (a call re-attributed
     -- elsewhere, however old)
-    changed_sessions as (
+    sessions_with_other_calls as (
 
-        select differing_sessions.session_id
-        from differing_sessions
-        union
         select coalesce(calls_per_session.session_id, built_with_calls.session_id) as session_id
         from calls_per_session
         full outer join built_with_calls
             on calls_per_session.session_id = built_with_calls.session_id
         where calls_per_session.calls is distinct from built_with_calls.calls
+
+    ),
+
+    changed_recent_sessions as (
+
+        select recent_sessions.* exclude (change_hash)  -- noqa: RF02
+        from recent_sessions
+        left join recent_built
+            on
+                recent_sessions.session_id = recent_built.session_id
+                and recent_sessions.change_hash = recent_built.change_hash
+        where
+            recent_built.session_id is null
+            or recent_sessions.session_id in (
+                select sessions_with_other_calls.session_id from sessions_with_other_calls
+            )
+
+    ),
+
+    -- an older session whose number of calls changed (usually none: DuckDB then skips the
+    -- scan), or one attribution no longer has (not found)
+    older_changed_sessions as (
+
+        select sessions_with_other_calls.session_id
+        from sessions_with_other_calls
+        anti join recent_sessions
+            on sessions_with_other_calls.session_id = recent_sessions.session_id
+
+    ),
+
+    sessions_to_build as (
+
+        select * from changed_recent_sessions
+        union all
+        select sessions.*
+        from sessions
+        where
+            sessions.session_id in (
+                select older_changed_sessions.session_id from older_changed_sessions
+            )
+
+    ),
+
+{% else %}
+    sessions_to_build as (
+
+        select * from sessions
 
     ),
 
@@ -145,11 +181,8 @@ sessions_in_scope as (
     select
         sessions.*,
         {{ to_local('sessions.started_at', 'accounts.timezone') }} as started_at_local
-    from sessions
+    from sessions_to_build as sessions
     left join accounts on sessions.account_id = accounts.account_id
-    {% if is_incremental() %}
-        where sessions.session_id in (select changed_sessions.session_id from changed_sessions)
-    {% endif %}
 
 ),
 
