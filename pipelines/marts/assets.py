@@ -13,6 +13,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
 
+from pipelines.marts.compaction import VACUUM_TASKS_ENV, vacuum_tasks
 from pipelines.marts.google_ads_export import write_offline_conversions
 from pipelines.marts.project import (
     dbt_env,
@@ -38,10 +39,12 @@ def _build(
     s = settings.get()
     # The transcription and scoring tables exist (empty) before their producers first run,
     # so the marts build with nulls in those columns. The connection is closed before dbt
-    # starts: dbt opens the DuckDB file in its own process and needs the lock.
+    # starts: dbt opens the DuckDB file in its own process and needs the lock. The run
+    # compacts the tables once they carry enough replaced rows (see compaction).
     with warehouse.connect() as con:
         ensure_source_tables(con)
-    with patched_environ(dbt_env(s)):
+        compaction = {VACUUM_TASKS_ENV: vacuum_tasks(con)}
+    with patched_environ({**dbt_env(s), **compaction}):
         invocation = dbt.cli(["build"], context=context)
     yield from invocation.stream()
 

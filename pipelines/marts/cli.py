@@ -7,6 +7,7 @@ import os
 import shlex
 import subprocess
 
+from pipelines.marts.compaction import VACUUM_TASKS_ENV, vacuum_tasks
 from pipelines.marts.project import (
     DBT_EXECUTABLE,
     DBT_PROJECT_DIR,
@@ -16,22 +17,24 @@ from pipelines.marts.project import (
 from pipelines.settings import Settings
 
 
-def run_dbt(args: list[str], settings: Settings) -> int:
+def run_dbt(args: list[str], settings: Settings, extra_env: dict[str, str] | None = None) -> int:
     """Run dbt in dbt_project/ against `settings`' warehouse; return its exit code."""
-    env = {**os.environ, **dbt_env(settings)}
+    env = {**os.environ, **dbt_env(settings), **(extra_env or {})}
     cmd = [DBT_EXECUTABLE, *args, "--project-dir", str(DBT_PROJECT_DIR)]
     cmd += ["--profiles-dir", str(DBT_PROJECT_DIR)]
     return subprocess.run(cmd, cwd=DBT_PROJECT_DIR, env=env, check=False).returncode
 
 
-def prepare_warehouse(settings: Settings) -> None:
-    """Create the transcripts/ml source tables (empty) if their producers never ran; the
-    connection is closed before dbt starts, which needs the file lock."""
+def prepare_warehouse(settings: Settings) -> dict[str, str]:
+    """Create the transcripts/ml source tables (empty) if their producers never ran, and
+    decide whether the run compacts (see compaction); the connection is closed before dbt
+    starts, which needs the file lock. Returns the run's extra environment."""
     from ingest.warehouse import connect
 
     con = connect(settings.warehouse_path)
     try:
         ensure_source_tables(con)
+        return {VACUUM_TASKS_ENV: vacuum_tasks(con)}
     finally:
         con.close()
 
@@ -42,10 +45,9 @@ def cmd_dbt(args: argparse.Namespace) -> int:
         # docs generate introspects the warehouse; a fresh clone gets an empty one to document
         prepare_warehouse(settings)
         return run_dbt(["docs", "generate"], settings)
-    if args.dbt_command in ("build", "run"):
-        prepare_warehouse(settings)
+    run_env = prepare_warehouse(settings) if args.dbt_command in ("build", "run") else {}
     extra = ["--full-refresh"] if getattr(args, "full_refresh", False) else []
-    return run_dbt([args.dbt_command, *extra, *shlex.split(args.dbt_args)], settings)
+    return run_dbt([args.dbt_command, *extra, *shlex.split(args.dbt_args)], settings, run_env)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
