@@ -57,6 +57,35 @@ accounts as (
 
     ),
 
+    -- both sides filtered before the join: DuckDB did not carry the calls' filter over the
+    -- left join, and joined every call with its attribution before keeping the changed ones
+    calls_in_scope as (
+
+        select * from calls
+        where call_id in (select changed_calls.call_id from changed_calls)
+
+    ),
+
+    attribution_in_scope as (
+
+        select * from call_attribution
+        where call_id in (select changed_calls.call_id from changed_calls)
+
+    ),
+
+{% else %}
+    calls_in_scope as (
+
+        select * from calls
+
+    ),
+
+    attribution_in_scope as (
+
+        select * from call_attribution
+
+    ),
+
 {% endif %}
 joined as (
 
@@ -111,12 +140,10 @@ joined as (
         calls.max_load_id,
         call_attribution.attributed_at
 
-    from calls
-    left join call_attribution on calls.call_id = call_attribution.call_id
+    from calls_in_scope as calls
+    left join attribution_in_scope as call_attribution
+        on calls.call_id = call_attribution.call_id
     left join accounts on calls.account_id = accounts.account_id
-    {% if is_incremental() %}
-        where calls.call_id in (select changed_calls.call_id from changed_calls)
-    {% endif %}
 
 ),
 
