@@ -51,29 +51,48 @@ data_horizon as (
 {% if is_incremental() %}
     watermarks as (
 
+        -- coalesced, not "or ... is null" below: a plain comparison lets DuckDB skip the
+        -- row groups older than the watermark
         select
-            max(this._events_load_id) as events_load_id,
-            max(this._attributed_at) as attributed_at,
-            max(this._transcribed_at) as transcribed_at,
-            max(this._conversions_load_id) as conversions_load_id
+            coalesce(max(this._events_load_id), -1) as events_load_id,
+            coalesce(max(this._attributed_at), cast('-infinity' as timestamptz)) as attributed_at,
+            coalesce(max(this._transcribed_at), cast('-infinity' as timestamptz))
+                as transcribed_at,
+            coalesce(max(this._conversions_load_id), -1) as conversions_load_id
         from {{ this }} as this
+
+    ),
+
+    -- calls with a new event or a new attribution
+    arrived_calls as (
+
+        select
+            calls.call_id,
+            calls.account_id,
+            calls.caller_key,
+            calls.started_at
+        from calls, watermarks
+        where calls.max_load_id > watermarks.events_load_id
+        union
+        select
+            calls.call_id,
+            calls.account_id,
+            calls.caller_key,
+            calls.started_at
+        from calls, watermarks
+        where calls.attributed_at > watermarks.attributed_at
 
     ),
 
     changed_calls as (
 
-        select calls.call_id
-        from calls, watermarks
-        where
-            calls.max_load_id > watermarks.events_load_id
-            or calls.attributed_at > watermarks.attributed_at
-            or watermarks.events_load_id is null
+        select arrived_calls.call_id
+        from arrived_calls
         union
         -- a new or re-attributed call can take a conversion linked by caller_key from an
         -- earlier call of the same caller (as in fct_calls): that call is rebuilt too
         select earlier.call_id
-        from calls as arrived
-        cross join watermarks
+        from arrived_calls as arrived
         inner join calls as earlier
             on
                 arrived.account_id = earlier.account_id
@@ -81,9 +100,6 @@ data_horizon as (
                 and arrived.started_at >= earlier.started_at
                 and arrived.started_at - to_days({{ var('conversion_link_window_days') }})
                 <= earlier.started_at
-        where
-            arrived.max_load_id > watermarks.events_load_id
-            or arrived.attributed_at > watermarks.attributed_at
         union
         select conversions.call_id
         from conversions, watermarks
@@ -96,14 +112,11 @@ data_horizon as (
                 -- loads every day's call events before the conversions, so all of those
                 -- would count as new.
                 conversions.load_id > watermarks.conversions_load_id
-                or watermarks.conversions_load_id is null
             )
         union
         select transcripts.call_id
         from transcripts, watermarks
-        where
-            transcripts.transcribed_at > watermarks.transcribed_at
-            or watermarks.transcribed_at is null
+        where transcripts.transcribed_at > watermarks.transcribed_at
         union
         -- the label window of a built call closed (or reopened) with the data horizon
         select this.call_id

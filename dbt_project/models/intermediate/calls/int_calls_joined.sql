@@ -36,9 +36,11 @@ accounts as (
 {% if is_incremental() %}
     watermarks as (
 
+        -- coalesced, not "or ... is null" below: a plain comparison lets DuckDB skip the
+        -- row groups older than the watermark
         select
-            max(this.max_load_id) as events_load_id,
-            max(this.attributed_at) as attributed_at
+            coalesce(max(this.max_load_id), -1) as events_load_id,
+            coalesce(max(this.attributed_at), cast('-infinity' as timestamptz)) as attributed_at
         from {{ this }} as this
 
     ),
@@ -47,13 +49,11 @@ accounts as (
 
         select calls.call_id
         from calls, watermarks
-        where calls.max_load_id > watermarks.events_load_id or watermarks.events_load_id is null
+        where calls.max_load_id > watermarks.events_load_id
         union
         select call_attribution.call_id
         from call_attribution, watermarks
-        where
-            call_attribution.attributed_at > watermarks.attributed_at
-            or watermarks.attributed_at is null
+        where call_attribution.attributed_at > watermarks.attributed_at
 
     ),
 

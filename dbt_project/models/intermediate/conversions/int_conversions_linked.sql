@@ -54,10 +54,14 @@ calls_watermarks as (
 {% if is_incremental() %}
     watermarks as (
 
+        -- coalesced, not "or ... is null" below: a plain comparison lets DuckDB skip the
+        -- row groups older than the watermark
         select
-            max(this.load_id) as conversions_load_id,
-            max(this._run_calls_load_id) as calls_events_load_id,
-            max(this._run_calls_attributed_at) as calls_attributed_at
+            coalesce(max(this.load_id), -1) as conversions_load_id,
+            coalesce(max(this._run_calls_load_id), -1) as calls_events_load_id,
+            coalesce(
+                max(this._run_calls_attributed_at), cast('-infinity' as timestamptz)
+            ) as calls_attributed_at
         from {{ this }} as this
 
     ),
@@ -70,10 +74,15 @@ calls_watermarks as (
             calls.caller_key,
             calls.started_at
         from calls, watermarks
-        where
-            calls.max_load_id > watermarks.calls_events_load_id
-            or calls.attributed_at > watermarks.calls_attributed_at
-            or watermarks.calls_events_load_id is null
+        where calls.max_load_id > watermarks.calls_events_load_id
+        union
+        select
+            calls.call_id,
+            calls.account_id,
+            calls.caller_key,
+            calls.started_at
+        from calls, watermarks
+        where calls.attributed_at > watermarks.calls_attributed_at
 
     ),
 
@@ -81,9 +90,7 @@ calls_watermarks as (
 
         select conversions.conversion_id
         from conversions, watermarks
-        where
-            conversions.load_id > watermarks.conversions_load_id
-            or watermarks.conversions_load_id is null
+        where conversions.load_id > watermarks.conversions_load_id
         union
         -- a caller key written after the conversion was linked (or rewritten)
         select conversion_caller_keys.conversion_id

@@ -46,11 +46,13 @@ scores as (
 {% if is_incremental() %}
     watermarks as (
 
+        -- coalesced, not "or ... is null" below: a plain comparison lets DuckDB skip the
+        -- row groups older than the watermark
         select
-            max(_events_load_id) as events_load_id,
-            max(_attributed_at) as attributed_at,
-            max(_transcribed_at) as transcribed_at,
-            max(_scored_at) as scored_at
+            coalesce(max(_events_load_id), -1) as events_load_id,
+            coalesce(max(_attributed_at), cast('-infinity' as timestamptz)) as attributed_at,
+            coalesce(max(_transcribed_at), cast('-infinity' as timestamptz)) as transcribed_at,
+            coalesce(max(_scored_at), cast('-infinity' as timestamptz)) as scored_at
         from {{ this }}
 
     ),
@@ -72,10 +74,11 @@ scores as (
 
         select calls.call_id
         from calls, watermarks
-        where
-            calls.max_load_id > watermarks.events_load_id
-            or calls.attributed_at > watermarks.attributed_at
-            or watermarks.events_load_id is null
+        where calls.max_load_id > watermarks.events_load_id
+        union
+        select calls.call_id
+        from calls, watermarks
+        where calls.attributed_at > watermarks.attributed_at
         union
         -- conversions as linked now against those built: both sides, so a call that lost a
         -- conversion is rebuilt as well as the call that gained it
@@ -92,13 +95,11 @@ scores as (
         union
         select transcripts.call_id
         from transcripts, watermarks
-        where
-            transcripts.transcribed_at > watermarks.transcribed_at
-            or watermarks.transcribed_at is null
+        where transcripts.transcribed_at > watermarks.transcribed_at
         union
         select scores.call_id
         from scores, watermarks
-        where scores.scored_at > watermarks.scored_at or watermarks.scored_at is null
+        where scores.scored_at > watermarks.scored_at
 
     ),
 
