@@ -2,7 +2,8 @@
     config(
         materialized='incremental',
         unique_key='session_id',
-        incremental_strategy='delete+insert',
+        incremental_strategy='bounded_delete_insert',
+        delete_bound='started_at',
         on_schema_change='append_new_columns',
         post_hook="""
             delete from {{ this }} as built
@@ -33,9 +34,11 @@
 -- first/last beacon time; only sessions whose last beacon is within incremental_lookback_days
 -- of the newest one built are compared) and the sessions whose number of attributed calls
 -- changed; older sessions are kept, and a session within the lookback that attribution no longer
--- has is deleted (post-hook). The per-row timezone conversion runs on those only. After
--- attribution re-classifies sessions without new beacons (new channel rules), run a full
--- refresh.
+-- has is deleted (post-hook). The per-row timezone conversion runs on those only. The delete of
+-- the rebuilt rows looks only from the batch's earliest start on (bounded_delete_insert: a
+-- session's start is its earliest beacon, so it only moves earlier as beacons arrive and its
+-- built row started no earlier than the new one). After attribution re-classifies sessions
+-- without new beacons (new channel rules), run a full refresh.
 with
 
 sessions as not materialized (
