@@ -16,6 +16,7 @@ Card numbers in the scripts are public test numbers (Luhn-valid, never issued to
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import tempfile
@@ -450,9 +451,10 @@ def _speak(text: str, voice: str, tmp: Path) -> np.ndarray:
         capture_output=True,
     )
     subprocess.run(
-        # -D: no dither, so the output is deterministic.
+        # -D: no dither, and one thread (sox's OpenMP loops), so the output is deterministic.
         [
             "sox",
+            "--single-threaded",
             "-D",
             str(wide),
             "-t",
@@ -470,6 +472,7 @@ def _speak(text: str, voice: str, tmp: Path) -> np.ndarray:
         ],
         check=True,
         capture_output=True,
+        env={**os.environ, "OMP_NUM_THREADS": "1"},
     )
     pcm = np.frombuffer(narrow.read_bytes(), dtype="<i2").astype(np.float32) / 32768.0
     # espeak-ng pads each utterance with silence; trim it (keeping 50 ms) so gaps between turns
