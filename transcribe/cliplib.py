@@ -451,7 +451,8 @@ def _speak(text: str, voice: str, tmp: Path) -> np.ndarray:
         capture_output=True,
     )
     subprocess.run(
-        # -D: no dither, and one thread (sox's OpenMP loops), so the output is deterministic.
+        # -D: no dither; one thread (sox is built with OpenMP: thread timing must not reach the
+        # samples), so the output is deterministic.
         [
             "sox",
             "--single-threaded",
