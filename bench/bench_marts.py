@@ -214,8 +214,20 @@ def release_held_day(warehouse: Path) -> None:
             "(now() as attributed_at) from attribution.bench_held_call_attribution"
         )
         con.execute("insert into attribution.touches from attribution.bench_held_touches")
-        for table in ("sessions", "number_assignments"):
-            con.execute(f"insert into attribution.{table} from attribution.bench_held_{table}")
+        # as the engine writes them: the day's sessions, and the older sessions its calls were
+        # attributed to, carry the run's computed_at
+        con.execute(
+            "insert into attribution.sessions select * replace (now() as computed_at) "
+            "from attribution.bench_held_sessions"
+        )
+        con.execute(
+            "insert into attribution.number_assignments "
+            "from attribution.bench_held_number_assignments"
+        )
+        con.execute(
+            "update attribution.sessions set computed_at = now() "
+            "where session_id in (select session_id from attribution.bench_held_call_attribution)"
+        )
 
 
 def main() -> None:

@@ -78,8 +78,10 @@ create table if not exists attribution.sessions (
     utm_content varchar, gclid varchar, msclkid varchar, fbclid varchar,
     channel varchar, source varchar, medium varchar, campaign varchar, keyword varchar,
     ad_group varchar, match_type varchar, campaign_id varchar, ad_group_id varchar,
-    keyword_id varchar
+    keyword_id varchar, computed_at timestamptz
 );
+-- (a warehouse from before computed_at gains it empty: those sessions were built already)
+alter table attribution.sessions add column if not exists computed_at timestamptz;
 create table if not exists attribution.number_assignments (
     account_id varchar, session_id varchar, tracking_number varchar, pool_id varchar,
     assigned_at timestamptz, held_until timestamptz
@@ -673,6 +675,8 @@ def _run(con: duckdb.DuckDBPyConnection, secret: str, full: bool, clock: _Clock)
             con.execute("commit")
             return RunStats("incremental", "no new raw rows", seconds={"total": 0.0})
         stats = RunStats(mode, reason)
+        # one instant for the run: the computed_at of its sessions, the attributed_at of its calls
+        now = _now(con)
         con.execute(ACCOUNTS_SQL)
         t0 = time.perf_counter()
         if mode == "full":
@@ -707,7 +711,8 @@ def _run(con: duckdb.DuckDBPyConnection, secret: str, full: bool, clock: _Clock)
         # A full run writes straight from the query (no temp copy of 1.5M wide rows).
         con.execute(
             "insert into attribution.sessions by name "
-            f"select * exclude (sid) from ({sessions_sql})",
+            f"select * exclude (sid), $now::timestamptz as computed_at from ({sessions_sql})",
+            {"now": now},
         )
         con.execute(
             "insert into attribution.number_assignments by name "
@@ -721,6 +726,12 @@ def _run(con: duckdb.DuckDBPyConnection, secret: str, full: bool, clock: _Clock)
         # Calls.
         con.execute(_call_base_sql(calls))
         if mode == "incremental":
+            # the sessions of the recomputed calls as they were (see CALLS_MOVED_SQL)
+            con.execute(
+                "create or replace temp table ct_old_call_sessions as "
+                "select call_id, account_id, session_id from attribution.call_attribution "
+                "semi join ct_call_base using (call_id) where session_id is not null"
+            )
             con.execute(
                 "delete from attribution.call_attribution x using ct_call_base b "
                 "where x.call_id = b.call_id"
@@ -745,8 +756,10 @@ def _run(con: duckdb.DuckDBPyConnection, secret: str, full: bool, clock: _Clock)
         # is inserted)
         con.execute(
             "insert into attribution.call_attribution by name " + MATCH_SQL,
-            {"unattributed": UNATTRIBUTED_WEB_CHANNEL, "now": _now(con)},
+            {"unattributed": UNATTRIBUTED_WEB_CHANNEL, "now": now},
         )
+        if mode == "incremental":
+            con.execute(CALLS_MOVED_SQL, {"now": now})
         stats.calls_recomputed = _count(con, "select count(*) from ct_call_base")
         t0 = lap("calls_write", t0)
         # The recomputed calls, as just written.
@@ -812,6 +825,32 @@ class _Clock:
 
 # Incremental runs match against the stored holds (all sessions, old and recomputed) of the
 # numbers called, and the beacons of those sessions.
+# An incremental run's sessions that gained or lost a call without being recomputed themselves
+# (a call re-matched to another session, or now ambiguous) get the run's computed_at too: a
+# session's computed_at is when attribution last wrote it or changed the calls attributed to it,
+# so a reader that keeps derived rows per session (the marts' fct_sessions, with its call count)
+# rebuilds exactly the sessions with a computed_at past its watermark.
+CALLS_MOVED_SQL = """
+update attribution.sessions s set computed_at = $now::timestamptz
+from (
+    select account_id, session_id from (
+        from ct_old_call_sessions
+        except
+        select call_id, account_id, session_id from attribution.call_attribution
+        semi join ct_call_base using (call_id) where session_id is not null
+    )
+    union
+    select account_id, session_id from (
+        select call_id, account_id, session_id from attribution.call_attribution
+        semi join ct_call_base using (call_id) where session_id is not null
+        except
+        from ct_old_call_sessions
+    )
+) moved
+where s.account_id = moved.account_id and s.session_id = moved.session_id
+  and s.computed_at is distinct from $now::timestamptz
+"""
+
 STORED_MATCH_SQL = """
 create or replace temp table ct_m_sess as
 with called as (select distinct nkey from ct_call_tn where number_kind = 'pool'),

@@ -9,7 +9,12 @@ from datetime import UTC, datetime, timedelta
 import duckdb
 import pytest
 
-from pipelines.attribution.engine import calls_missing_touches, quality, run_attribution
+from pipelines.attribution.engine import (
+    calls_missing_touches,
+    ensure_tables,
+    quality,
+    run_attribution,
+)
 from pipelines.attribution.rules import caller_key_py, touch_weights
 
 from .conftest import DEFAULT, POOL, SECRET, STATIC, T0, World
@@ -540,6 +545,18 @@ def test_sessions_table(world: World) -> None:
         "from attribution.number_assignments"
     ).fetchall()
     assert na == [("s1", POOL, "P", T0 + M, T0 + 23 * M)]
+    # the run's instant, as for its calls
+    assert row["computed_at"] is not None
+
+
+def test_sessions_table_from_before_computed_at_gains_it() -> None:
+    con = duckdb.connect()
+    con.execute("create schema attribution")
+    con.execute("create table attribution.sessions (account_id varchar, session_id varchar)")
+    con.execute("insert into attribution.sessions values ('A', 's_old')")
+    ensure_tables(con)
+    rows = con.execute("select session_id, computed_at from attribution.sessions").fetchall()
+    assert rows == [("s_old", None)]
 
 
 def test_missing_raw_tables_is_a_clear_error() -> None:

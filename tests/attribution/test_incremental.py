@@ -8,7 +8,7 @@ from datetime import timedelta
 import duckdb
 import pytest
 
-from pipelines.attribution.engine import quality, run_attribution
+from pipelines.attribution.engine import ensure_tables, quality, run_attribution
 
 from .conftest import DEFAULT, POOL, POOL2, SECRET, STATIC, T0, RawBuilder, World
 
@@ -113,16 +113,29 @@ def _events(seed: int) -> dict[str, list[dict]]:
     }
 
 
+# When a run wrote the row: differs between an incremental and a full run by design.
+RUN_INSTANTS = {"sessions": "computed_at", "call_attribution": "attributed_at"}
+
+
 def _snapshot(con: duckdb.DuckDBPyConnection) -> dict[str, list]:
     out = {}
     for table, key in TABLES.items():
         out[table] = con.execute(
-            f"select * exclude ({'attributed_at' if table == 'call_attribution' else 'xx'}) "
+            f"select * exclude ({RUN_INSTANTS.get(table, 'xx')}) "
             f"from (select *, null as xx from attribution.{table}) order by {key}"
-            if table != "call_attribution"
-            else f"select * exclude (attributed_at) from attribution.{table} order by {key}"
         ).fetchall()
     return out
+
+
+def _sessions_with_calls(con: duckdb.DuckDBPyConnection) -> dict[tuple, tuple]:
+    """Each session's row (without computed_at) and the calls attributed to it."""
+    rows = con.execute(
+        """select s.account_id, s.session_id, s.* exclude (computed_at),
+                  (select list(c.call_id order by c.call_id) from attribution.call_attribution c
+                   where c.account_id = s.account_id and c.session_id = s.session_id)
+           from attribution.sessions s"""
+    ).fetchall()
+    return {row[:2]: row[2:] for row in rows}
 
 
 def _new_world() -> tuple[duckdb.DuckDBPyConnection, World]:
@@ -154,13 +167,30 @@ def test_incremental_equals_full_rebuild_in_any_order(seed: int) -> None:
     con, w = _new_world()
     modes = []
     cut = sorted(rng.sample(range(1, len(tagged)), 6))
+    changed_sessions = 0
+    ensure_tables(con)
     for chunk in (tagged[a:b] for a, b in zip([0, *cut], [*cut, len(tagged)], strict=True)):
         for feed in events:
             rows = [r for f, r in chunk if f == feed]
             if rows:
                 w.raw.load(feed, rows)
+        before = _sessions_with_calls(con)
+        watermark = con.execute("select max(computed_at) from attribution.sessions").fetchone()
         modes.append(run_attribution(con, SECRET).mode)
+        # computed_at is the marts' watermark: every session that is new, whose row changed
+        # or that gained or lost a call has one past the last run's (fct_sessions relies on it)
+        after = _sessions_with_calls(con)
+        changed = {key for key, row in after.items() if before.get(key) != row}
+        changed_sessions += len(changed)
+        if watermark[0] is not None:
+            stale = con.execute(
+                "select account_id, session_id from attribution.sessions "
+                "where computed_at is null or computed_at <= ?",
+                [watermark[0]],
+            ).fetchall()
+            assert not changed & set(stale)
     assert modes[0] == "full" and set(modes[1:]) == {"incremental"}
+    assert changed_sessions > 0
     assert _snapshot(con) == expected
 
 

@@ -146,3 +146,26 @@ def test_daily_run_equals_full_rebuild(tmp_path: Path) -> None:
         assert touches.fetchone() == (0,)
     finally:
         con.close()
+
+
+def test_sessions_built_before_the_watermark_column_are_rebuilt_once(tmp_path: Path) -> None:
+    # a warehouse whose fct_sessions predates _computed_at: the next daily run rebuilds every
+    # session (the watermark is unknown) instead of failing or rebuilding none
+    warehouse = warehouse_fixture.build(tmp_path / "upgrade.duckdb")
+    _dbt(warehouse, "--full-refresh")
+    con = connect(warehouse)
+    try:
+        con.execute("alter table marts.fct_sessions drop column _computed_at")
+        con.execute("update marts.fct_sessions set calls = 99")
+    finally:
+        con.close()
+    _dbt(warehouse)
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        built = con.execute(
+            "select count(*), count(_computed_at), max(calls) from marts.fct_sessions"
+        ).fetchone()
+        sessions = con.execute("select count(*) from attribution.sessions").fetchone()[0]
+    finally:
+        con.close()
+    assert built[0] == sessions > 0 and built[1] == sessions and built[2] < 99

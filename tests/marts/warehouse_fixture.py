@@ -59,6 +59,7 @@ ATTRIBUTION_SCHEMAS: dict[str, pa.Schema] = {
             ("campaign_id", pa.string()),
             ("ad_group_id", pa.string()),
             ("keyword_id", pa.string()),
+            ("computed_at", T),
         ]
     ),
     "number_assignments": pa.schema(
@@ -507,6 +508,7 @@ def load_base(con: duckdb.DuckDBPyConnection) -> None:
         "sessions",
         [
             {
+                "computed_at": ts("2026-10-10 00:00"),
                 "account_id": NY,
                 "session_id": "s1",
                 "visitor_id": "v1",
@@ -521,6 +523,7 @@ def load_base(con: duckdb.DuckDBPyConnection) -> None:
                 **PAID,
             },
             {
+                "computed_at": ts("2026-10-10 00:00"),
                 "account_id": NY,
                 "session_id": "s2",
                 "visitor_id": "v2",
@@ -532,6 +535,7 @@ def load_base(con: duckdb.DuckDBPyConnection) -> None:
                 "channel": "Direct",
             },
             {
+                "computed_at": ts("2026-10-10 00:00"),
                 "account_id": NY,
                 "session_id": "s3",
                 "visitor_id": "v3",
@@ -878,7 +882,16 @@ def load_pool_days(con: duckdb.DuckDBPyConnection, step: int) -> None:
             [ts("2026-10-12 00:00")],
         )
         con.execute("delete from attribution.touches where call_id = 'c2'")
-    add_attribution(con, "sessions", [session for session, _ in rows])
+        # as the engine does, s1, which lost c2, gets the run's computed_at
+        con.execute(
+            "update attribution.sessions set computed_at = ? where session_id = 's1'",
+            [ts("2026-10-12 00:00")],
+        )
+    # the run's instant (the engine's computed_at)
+    computed_at = ts("2026-10-11 00:00") if step == 1 else ts("2026-10-12 00:00")
+    add_attribution(
+        con, "sessions", [session | {"computed_at": computed_at} for session, _ in rows]
+    )
     add_attribution(con, "number_assignments", [assignment for _, assignment in rows])
 
 

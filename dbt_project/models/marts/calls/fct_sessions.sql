@@ -29,16 +29,17 @@
     )
 }}
 
--- One row per website session. Incremental: a daily run rebuilds the sessions that are new or
--- that attribution recomputed since they were built (late beacons: another beacon count or
--- first/last beacon time; only sessions whose last beacon is within incremental_lookback_days
--- of the newest one built are compared) and the sessions whose number of attributed calls
--- changed; older sessions are kept, and a session within the lookback that attribution no longer
--- has is deleted (post-hook). The per-row timezone conversion runs on those only. The delete of
--- the rebuilt rows looks only from the batch's earliest start on (bounded_delete_insert: a
--- session's start is its earliest beacon, so it only moves earlier as beacons arrive and its
--- built row started no earlier than the new one). After attribution re-classifies sessions
--- without new beacons (new channel rules), run a full refresh.
+-- One row per website session. Incremental on attribution's computed_at, when attribution last
+-- wrote a session or changed the calls attributed to it: a daily run rebuilds the sessions with
+-- a computed_at past the newest one built (new sessions, late beacons, sessions that gained or
+-- lost a call, every session after attribution re-ran in full for new channel rules or account
+-- settings) and counts the calls of those only; older sessions are kept, and a session within
+-- the lookback that attribution no longer has is deleted (post-hook). The per-row timezone
+-- conversion runs on the rebuilt sessions only. The delete of the rebuilt rows looks only from
+-- the batch's earliest start on (bounded_delete_insert: a session's start is its earliest
+-- beacon, so it only moves earlier as beacons arrive and its built row started no earlier than
+-- the new one). A table built before the watermark column existed is rebuilt whole once.
+{%- set watermarked = is_incremental() and relation_has_column(this, '_computed_at') %}
 with
 
 sessions as not materialized (
@@ -59,114 +60,24 @@ accounts as (
 
 ),
 
-calls_per_session as (
+{% if watermarked %}
+    watermark as (
 
-    select
-        session_id,
-        count(*) as calls
-    from call_attribution
-    where session_id is not null
-    group by session_id
-
-),
-
-{% if is_incremental() %}
-    lookback as (
-
-        -- -infinity on an empty table (not null: a plain comparison lets DuckDB skip the
-        -- row groups before the lookback, an "or ... is null" did not)
+        -- -infinity on an empty table (coalesced, not "or ... is null": a plain comparison lets
+        -- DuckDB skip the row groups written before the watermark)
         select
             coalesce(
-                max(this.last_beacon_at) - to_days({{ var('incremental_lookback_days') }}),
-                cast('-infinity' as timestamptz)
-            ) as last_beacon_from
+                max(this._computed_at), cast('-infinity' as timestamptz)
+            ) as computed_at
         from {{ this }} as this
-
-    ),
-
-    -- the lookback's sessions as they were built ...
-    recent_built as (
-
-        select
-            this.session_id,
-            {{ session_change_hash('this') }} as change_hash
-        from {{ this }} as this, lookback
-        where this.last_beacon_at >= lookback.last_beacon_from
-
-    ),
-
-    -- ... and as attribution has them now, every column: they sit in the newest row groups,
-    -- so only those are read (picking the changed sessions out of every session read every
-    -- column of all of them, most of a daily run's select)
-    recent_sessions as not materialized (
-
-        select
-            sessions.*,
-            {{ session_change_hash('sessions') }} as change_hash
-        from sessions, lookback
-        where sessions.last_beacon_at >= lookback.last_beacon_from
-
-    ),
-
-    built_with_calls as (
-
-        select
-            this.session_id,
-            this.calls
-        from {{ this }} as this
-        where this.calls > 0
-
-    ),
-
-    -- both sides: a session can gain its first call or lose its last one (a call re-attributed
-    -- elsewhere, however old)
-    sessions_with_other_calls as (
-
-        select coalesce(calls_per_session.session_id, built_with_calls.session_id) as session_id
-        from calls_per_session
-        full outer join built_with_calls
-            on calls_per_session.session_id = built_with_calls.session_id
-        where calls_per_session.calls is distinct from built_with_calls.calls
-
-    ),
-
-    changed_recent_sessions as (
-
-        select recent_sessions.* exclude (change_hash)  -- noqa: RF02
-        from recent_sessions
-        left join recent_built
-            on
-                recent_sessions.session_id = recent_built.session_id
-                and recent_sessions.change_hash = recent_built.change_hash
-        where
-            recent_built.session_id is null
-            or recent_sessions.session_id in (
-                select sessions_with_other_calls.session_id from sessions_with_other_calls
-            )
-
-    ),
-
-    -- an older session whose number of calls changed (usually none: DuckDB then skips the
-    -- scan), or one attribution no longer has (not found)
-    older_changed_sessions as (
-
-        select sessions_with_other_calls.session_id
-        from sessions_with_other_calls
-        anti join recent_sessions
-            on sessions_with_other_calls.session_id = recent_sessions.session_id
 
     ),
 
     sessions_to_build as (
 
-        select * from changed_recent_sessions
-        union all
         select sessions.*
-        from sessions
-        where
-            sessions.session_id in (
-                select older_changed_sessions.session_id from older_changed_sessions
-            )
+        from sessions, watermark
+        where sessions.computed_at > watermark.computed_at
 
     ),
 
@@ -178,6 +89,21 @@ calls_per_session as (
     ),
 
 {% endif %}
+calls_per_session as (
+
+    select
+        session_id,
+        count(*) as calls
+    from call_attribution
+    where
+        session_id is not null
+        {% if watermarked %}
+            and session_id in (select sessions_to_build.session_id from sessions_to_build)
+        {% endif %}
+    group by session_id
+
+),
+
 sessions_in_scope as (
 
     -- the local time is computed once, for the sessions in scope only (see to_local)
@@ -224,7 +150,8 @@ final as (
         sessions_in_scope.gclid,
         sessions_in_scope.gclid is not null as has_gclid,
         coalesce(calls_per_session.calls, 0) as calls,
-        coalesce(calls_per_session.calls, 0) > 0 as has_call
+        coalesce(calls_per_session.calls, 0) > 0 as has_call,
+        sessions_in_scope.computed_at as _computed_at
     from sessions_in_scope
     left join calls_per_session on sessions_in_scope.session_id = calls_per_session.session_id
 

@@ -35,7 +35,8 @@ renamed as (
         match_type,
         campaign_id,
         ad_group_id,
-        keyword_id
+        keyword_id,
+        computed_at
 
     from source
 
