@@ -1,4 +1,4 @@
-"""Attribution assets: one multi-asset that brings the five attribution tables up to date.
+"""Attribution assets: one multi-asset that brings the attribution tables up to date.
 
 Thin: the work is `pipelines.attribution.engine.run_attribution`. The tables are written in one
 transaction, so they are one multi-asset (a call's row, its touches and the sessions they point
@@ -29,6 +29,7 @@ NUMBER_ASSIGNMENTS = dg.AssetKey(["attribution", "number_assignments"])
 CALL_ATTRIBUTION = dg.AssetKey(["attribution", "call_attribution"])
 TOUCHES = dg.AssetKey(["attribution", "touches"])
 CONVERSION_CALLER_KEYS = dg.AssetKey(["attribution", "conversion_caller_keys"])
+DELETED_SESSIONS = dg.AssetKey(["attribution", "deleted_sessions"])
 
 _DESCRIPTIONS = {
     SESSIONS: "Website sessions from DNI beacons: landing fields, channel, keyword.",
@@ -36,6 +37,7 @@ _DESCRIPTIONS = {
     CALL_ATTRIBUTION: "One row per call: static/matched/ambiguous/unattributed, source, keyword.",
     TOUCHES: "Multi-touch weights per call and model (first, last, linear, decay, position).",
     CONVERSION_CALLER_KEYS: "Conversions' caller numbers as keyed hashes, never the number.",
+    DELETED_SESSIONS: "Sessions a run removed (their beacons are gone), for the marts to drop.",
 }
 _DEPS = {
     SESSIONS: RAW_DEPS[:1] + [dg.AssetKey(["raw", "accounts"]), dg.AssetKey(["raw", "ad_clicks"])],
@@ -43,6 +45,7 @@ _DEPS = {
     CALL_ATTRIBUTION: RAW_DEPS,
     TOUCHES: RAW_DEPS,
     CONVERSION_CALLER_KEYS: [dg.AssetKey(["raw", "conversions"])],
+    DELETED_SESSIONS: [dg.AssetKey(["raw", "dni_beacons"])],
 }
 
 

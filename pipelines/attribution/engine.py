@@ -82,6 +82,11 @@ create table if not exists attribution.sessions (
 );
 -- (a warehouse from before computed_at gains it empty: those sessions were built already)
 alter table attribution.sessions add column if not exists computed_at timestamptz;
+-- sessions attribution removed (a late beacon re-split a visit, so a session id is gone): a
+-- reader that keeps rows per session deletes a row built before deleted_at (fct_sessions)
+create table if not exists attribution.deleted_sessions (
+    account_id varchar, session_id varchar, started_at timestamptz, deleted_at timestamptz
+);
 create table if not exists attribution.number_assignments (
     account_id varchar, session_id varchar, tracking_number varchar, pool_id varchar,
     assigned_at timestamptz, held_until timestamptz
@@ -680,6 +685,11 @@ def _run(con: duckdb.DuckDBPyConnection, secret: str, full: bool, clock: _Clock)
         con.execute(ACCOUNTS_SQL)
         t0 = time.perf_counter()
         if mode == "full":
+            # (what a full run leaves out is recorded as deleted once the new sessions are in)
+            con.execute(
+                "create or replace temp table ct_prev_sessions as "
+                "select account_id, session_id, started_at from attribution.sessions"
+            )
             for t in OUTPUT_TABLES:
                 con.execute(f"delete from attribution.{t}")
             beacons, calls, conversions = "raw.dni_beacons", "raw.call_events", "raw.conversions"
@@ -702,6 +712,11 @@ def _run(con: duckdb.DuckDBPyConnection, secret: str, full: bool, clock: _Clock)
         if mode == "incremental":
             _affected_calls_after_sessions(con, old)
             calls = "(select e.* from raw.call_events e semi join ct_aff_calls using (call_id))"
+            con.execute(
+                "create or replace temp table ct_prev_sessions as "
+                "select account_id, session_id, started_at from attribution.sessions "
+                "semi join ct_aff_sessions using (account_id, session_id)"
+            )
             for t in ("sessions", "number_assignments"):
                 con.execute(
                     f"delete from attribution.{t} x using ct_aff_sessions a "
@@ -719,6 +734,16 @@ def _run(con: duckdb.DuckDBPyConnection, secret: str, full: bool, clock: _Clock)
             "select account_id, session_id, tracking_number, pool_id, "
             "make_timestamptz(assigned_us) as assigned_at, "
             "make_timestamptz(hold_to_us) as held_until from ct_new_holds"
+        )
+        # the sessions of before that are not written again (an incremental run rewrote all
+        # it deleted that still exist: ct_new_sessions, far smaller than the table)
+        survivors = "attribution.sessions" if mode == "full" else "ct_new_sessions"
+        con.execute(
+            "insert into attribution.deleted_sessions "
+            "select p.account_id, p.session_id, p.started_at, $now::timestamptz "
+            f"from ct_prev_sessions p anti join {survivors} s "
+            "on s.account_id = p.account_id and s.session_id = p.session_id",
+            {"now": now},
         )
         stats.sessions_recomputed = _count(con, "select count(*) from ct_sess_core")
         t0 = lap("sessions_write", t0)

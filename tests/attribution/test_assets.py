@@ -66,6 +66,7 @@ def test_materialize_with_checks(tmp_path: Path) -> None:
         "attribution/call_attribution",
         "attribution/touches",
         "attribution/conversion_caller_keys",
+        "attribution/deleted_sessions",
     }
     meta = mats["attribution/call_attribution"].materialization.metadata
     assert meta["dagster/row_count"].value == 3

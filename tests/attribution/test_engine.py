@@ -549,6 +549,31 @@ def test_sessions_table(world: World) -> None:
     assert row["computed_at"] is not None
 
 
+def test_removed_sessions_are_recorded(world: World) -> None:
+    world.reference()
+    world.raw.load(
+        "dni_beacons",
+        [world.start("s1", T0), world.start("s2", T0 + M), world.beacon("s2", T0 + 2 * M)],
+    )
+    con = world.raw.con
+    run_attribution(con, SECRET)
+    deleted = "select session_id, started_at from attribution.deleted_sessions"
+    assert con.execute(deleted).fetchall() == []
+    # s2's beacons erased from the raw zone (a privacy request): the next full run drops the
+    # session and records it, once
+    con.execute("delete from raw.dni_beacons where session_id = 's2'")
+    run_attribution(con, SECRET, full=True)
+    sessions = con.execute("select session_id from attribution.sessions").fetchall()
+    assert sessions == [("s1",)]
+    assert con.execute(deleted).fetchall() == [("s2", T0 + M)]
+    run_attribution(con, SECRET, full=True)
+    assert con.execute(deleted).fetchall() == [("s2", T0 + M)]
+    # an incremental run rewrites the sessions with new beacons: none is removed
+    world.raw.load("dni_beacons", [world.beacon("s1", T0 + 3 * M)])
+    assert run_attribution(con, SECRET).mode == "incremental"
+    assert con.execute(deleted).fetchall() == [("s2", T0 + M)]
+
+
 def test_sessions_table_from_before_computed_at_gains_it() -> None:
     con = duckdb.connect()
     con.execute("create schema attribution")

@@ -62,6 +62,14 @@ ATTRIBUTION_SCHEMAS: dict[str, pa.Schema] = {
             ("computed_at", T),
         ]
     ),
+    "deleted_sessions": pa.schema(
+        [
+            ("account_id", pa.string()),
+            ("session_id", pa.string()),
+            ("started_at", T),
+            ("deleted_at", T),
+        ]
+    ),
     "number_assignments": pa.schema(
         [
             ("account_id", pa.string()),
@@ -825,8 +833,23 @@ def load_pool_days(con: duckdb.DuckDBPyConnection, step: int) -> None:
     2026-10-08, a pool call (c9) attributed to one of them and an old call (c2) re-attributed
     as ambiguous, losing its touches. Each step brings a static call too (c10; c11 late, taking
     a conversion from an older call)."""
+    # an old visit without a pool number (no assignment), seen late by step 1 and removed by
+    # attribution in step 2 (its beacons erased): older than the lookback, still deleted
+    old_visit = {
+        "account_id": NY,
+        "session_id": "s26",
+        "visitor_id": "v_s26",
+        "started_at": ts("2026-10-01 09:00"),
+        "last_beacon_at": ts("2026-10-01 09:05"),
+        "ended_at": ts("2026-10-01 09:35"),
+        "beacon_count": 2,
+        "page_views": 2,
+        "channel": "Direct",
+        "computed_at": ts("2026-10-11 00:00"),
+    }
     if step == 1:
         _static_call(con, "c10", "2026-10-06 12:00", "k_gina", load_id=6)
+        add_attribution(con, "sessions", [old_visit])
         rows = [
             _pool_session("s19", "2026-10-03 12:00", "2026-10-03 12:30", POOL_NY[1]),
             _pool_session("s20", "2026-10-05 14:00", "2026-10-05 14:40", POOL_NY[0]),
@@ -850,6 +873,24 @@ def load_pool_days(con: duckdb.DuckDBPyConnection, step: int) -> None:
         rows.append(_pool_session("s25", "2026-10-06 03:20", "2026-10-06 04:30", POOL_NY[1]))
         for table in ("sessions", "number_assignments"):
             con.execute(f"delete from attribution.{table} where session_id in ('s20', 's21')")
+        con.execute("delete from attribution.sessions where session_id = 's26'")
+        # as the engine records them: the sessions removed (s20 is written again)
+        add_attribution(
+            con,
+            "deleted_sessions",
+            [
+                {
+                    "account_id": NY,
+                    "session_id": session_id,
+                    "started_at": ts(started_at),
+                    "deleted_at": ts("2026-10-12 00:00"),
+                }
+                for session_id, started_at in (
+                    ("s21", "2026-10-06 03:30"),
+                    ("s26", "2026-10-01 09:00"),
+                )
+            ],
+        )
         add_raw(
             con,
             "call_events",

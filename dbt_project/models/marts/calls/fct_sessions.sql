@@ -5,40 +5,49 @@
         incremental_strategy='bounded_delete_insert',
         delete_bound='started_at',
         on_schema_change='append_new_columns',
+        pre_hook="""
+            {% if is_incremental() %}
+                -- the watermark as it was before this run (the post-hook needs it)
+                set variable fct_sessions_computed_at = (
+                    {% if relation_has_column(this, '_computed_at') %}
+                        select coalesce(max(this._computed_at), cast('-infinity' as timestamptz))
+                        from {{ this }} as this
+                    {% else %}
+                        select cast('-infinity' as timestamptz)
+                    {% endif %}
+                );
+            {% endif %}
+        """,
         post_hook="""
-            delete from {{ this }} as built
-            where
-                built.last_beacon_at >= (
-                    select max(this.last_beacon_at)
-                    - to_days({{ var('incremental_lookback_days') }})
-                    from {{ this }} as this
-                )
-                and not exists (
-                    -- a session that still exists has a last beacon at least as late as when
-                    -- it was built (beacons only accumulate), so only the window is searched
-                    select 1 from {{ ref('stg_attribution__sessions') }} as sessions
-                    where
-                        sessions.session_id = built.session_id
-                        and sessions.last_beacon_at >= (
-                            select max(this.last_beacon_at)
-                            - to_days({{ var('incremental_lookback_days') }})
-                            from {{ this }} as this
-                        )
-                )
+            {% if is_incremental() %}
+                -- the sessions attribution removed since the last run: a row built from the
+                -- session before its removal goes (a session attribution wrote again later is
+                -- newer than its removal, and was rebuilt above)
+                delete from {{ this }} as built
+                using {{ ref('stg_attribution__deleted_sessions') }} as deleted
+                where
+                    deleted.deleted_at > getvariable('fct_sessions_computed_at')
+                    and built.session_id = deleted.session_id
+                    and coalesce(built._computed_at, cast('-infinity' as timestamptz))
+                    < deleted.deleted_at
+            {% endif %}
         """
     )
 }}
+
+-- depends_on: {{ ref('stg_attribution__deleted_sessions') }}
 
 -- One row per website session. Incremental on attribution's computed_at, when attribution last
 -- wrote a session or changed the calls attributed to it: a daily run rebuilds the sessions with
 -- a computed_at past the newest one built (new sessions, late beacons, sessions that gained or
 -- lost a call, every session after attribution re-ran in full for new channel rules or account
--- settings) and counts the calls of those only; older sessions are kept, and a session within
--- the lookback that attribution no longer has is deleted (post-hook). The per-row timezone
--- conversion runs on the rebuilt sessions only. The delete of the rebuilt rows looks only from
--- the batch's earliest start on (bounded_delete_insert: a session's start is its earliest
--- beacon, so it only moves earlier as beacons arrive and its built row started no earlier than
--- the new one). A table built before the watermark column existed is rebuilt whole once.
+-- settings) and counts the calls of those only; older sessions are kept, and the sessions
+-- attribution removed since (attribution.deleted_sessions, however old) are deleted
+-- (post-hook). The per-row timezone conversion runs on the rebuilt sessions only. The delete of
+-- the rebuilt rows looks only from the batch's earliest start on (bounded_delete_insert: a
+-- session's start is its earliest beacon, so it only moves earlier as beacons arrive and its
+-- built row started no earlier than the new one). A table built before the watermark column
+-- existed is rebuilt whole once.
 {%- set watermarked = is_incremental() and relation_has_column(this, '_computed_at') %}
 with
 
