@@ -685,13 +685,10 @@ def _run(con: duckdb.DuckDBPyConnection, secret: str, full: bool, clock: _Clock)
         con.execute(ACCOUNTS_SQL)
         t0 = time.perf_counter()
         if mode == "full":
-            # (what a full run leaves out is recorded as deleted once the new sessions are in)
-            con.execute(
-                "create or replace temp table ct_prev_sessions as "
-                "select account_id, session_id, started_at from attribution.sessions"
-            )
+            # (sessions: once the new ones are known, see DELETED_SESSIONS_SQL)
             for t in OUTPUT_TABLES:
-                con.execute(f"delete from attribution.{t}")
+                if t != "sessions":
+                    con.execute(f"delete from attribution.{t}")
             beacons, calls, conversions = "raw.dni_beacons", "raw.call_events", "raw.conversions"
         else:
             beacons, calls, conversions = _plan_incremental(con, old)
@@ -709,14 +706,15 @@ def _run(con: duckdb.DuckDBPyConnection, secret: str, full: bool, clock: _Clock)
         if mode == "incremental":
             con.execute(f"create or replace temp table ct_new_sessions as {sessions_sql}")
         t0 = lap("sessions", t0)
+        # the sessions this run rewrites (all, or the affected ones) that it does not write
+        # again are recorded as deleted, before they go
+        scope = "" if mode == "full" else "semi join ct_aff_sessions using (account_id, session_id)"
+        con.execute(DELETED_SESSIONS_SQL.format(scope=scope), {"now": now})
+        if mode == "full":
+            con.execute("delete from attribution.sessions")
         if mode == "incremental":
             _affected_calls_after_sessions(con, old)
             calls = "(select e.* from raw.call_events e semi join ct_aff_calls using (call_id))"
-            con.execute(
-                "create or replace temp table ct_prev_sessions as "
-                "select account_id, session_id, started_at from attribution.sessions "
-                "semi join ct_aff_sessions using (account_id, session_id)"
-            )
             for t in ("sessions", "number_assignments"):
                 con.execute(
                     f"delete from attribution.{t} x using ct_aff_sessions a "
@@ -734,16 +732,6 @@ def _run(con: duckdb.DuckDBPyConnection, secret: str, full: bool, clock: _Clock)
             "select account_id, session_id, tracking_number, pool_id, "
             "make_timestamptz(assigned_us) as assigned_at, "
             "make_timestamptz(hold_to_us) as held_until from ct_new_holds"
-        )
-        # the sessions of before that are not written again (an incremental run rewrote all
-        # it deleted that still exist: ct_new_sessions, far smaller than the table)
-        survivors = "attribution.sessions" if mode == "full" else "ct_new_sessions"
-        con.execute(
-            "insert into attribution.deleted_sessions "
-            "select p.account_id, p.session_id, p.started_at, $now::timestamptz "
-            f"from ct_prev_sessions p anti join {survivors} s "
-            "on s.account_id = p.account_id and s.session_id = p.session_id",
-            {"now": now},
         )
         stats.sessions_recomputed = _count(con, "select count(*) from ct_sess_core")
         t0 = lap("sessions_write", t0)
@@ -850,6 +838,16 @@ class _Clock:
 
 # Incremental runs match against the stored holds (all sessions, old and recomputed) of the
 # numbers called, and the beacons of those sessions.
+# Sessions that lose all their beacons (raw data rebuilt or erased) are not computed again:
+# `{scope}` restricts the stored sessions to those the run rewrites (nothing for a full run);
+# the ones missing from the new session core are recorded, with the start they had.
+DELETED_SESSIONS_SQL = """
+insert into attribution.deleted_sessions
+select s.account_id, s.session_id, s.started_at, $now::timestamptz
+from attribution.sessions s {scope}
+anti join ct_sess_core c using (account_id, session_id)
+"""
+
 # An incremental run's sessions that gained or lost a call without being recomputed themselves
 # (a call re-matched to another session, or now ambiguous) get the run's computed_at too: a
 # session's computed_at is when attribution last wrote it or changed the calls attributed to it,
