@@ -82,8 +82,8 @@ create table if not exists attribution.sessions (
 );
 -- (a warehouse from before computed_at gains it empty: those sessions were built already)
 alter table attribution.sessions add column if not exists computed_at timestamptz;
--- sessions attribution removed (a late beacon re-split a visit, so a session id is gone): a
--- reader that keeps rows per session deletes a row built before deleted_at (fct_sessions)
+-- sessions attribution removed (their beacons are gone: raw data rebuilt or erased): a reader
+-- that keeps rows per session deletes its row built before deleted_at (fct_sessions)
 create table if not exists attribution.deleted_sessions (
     account_id varchar, session_id varchar, started_at timestamptz, deleted_at timestamptz
 );
@@ -836,8 +836,6 @@ class _Clock:
         return self.timings
 
 
-# Incremental runs match against the stored holds (all sessions, old and recomputed) of the
-# numbers called, and the beacons of those sessions.
 # Sessions that lose all their beacons (raw data rebuilt or erased) are not computed again:
 # `{scope}` restricts the stored sessions to those the run rewrites (nothing for a full run);
 # the ones missing from the new session core are recorded, with the start they had.
@@ -874,6 +872,8 @@ where s.account_id = moved.account_id and s.session_id = moved.session_id
   and s.computed_at is distinct from $now::timestamptz
 """
 
+# Incremental runs match against the stored holds (all sessions, old and recomputed) of the
+# numbers called, and the beacons of those sessions.
 STORED_MATCH_SQL = """
 create or replace temp table ct_m_sess as
 with called as (select distinct nkey from ct_call_tn where number_kind = 'pool'),
