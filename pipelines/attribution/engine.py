@@ -49,7 +49,7 @@ from pipelines.attribution.rules import (
 )
 
 # Bump when the semantics of any output column change: stored results are then rebuilt.
-ENGINE_VERSION = "1"
+ENGINE_VERSION = "2"  # 2: touches carry the session's channel, source, medium, campaign, keyword
 # Width of the time buckets of the interval joins (the incremental run's affected calls, in SQL).
 # Holds last minutes to hours (session length + timeout), so one hour keeps the expansion at ~2
 # rows per hold and ~1 candidate row per call.
@@ -102,8 +102,15 @@ create table if not exists attribution.call_attribution (
 );
 create table if not exists attribution.touches (
     call_id varchar, session_id varchar, model varchar, weight double,
-    touch_index bigint, session_started_at timestamptz
+    touch_index bigint, session_started_at timestamptz,
+    channel varchar, source varchar, medium varchar, campaign varchar, keyword varchar
 );
+-- (a warehouse from before gains them empty: ENGINE_VERSION 2 re-attributes it in full)
+alter table attribution.touches add column if not exists channel varchar;
+alter table attribution.touches add column if not exists source varchar;
+alter table attribution.touches add column if not exists medium varchar;
+alter table attribution.touches add column if not exists campaign varchar;
+alter table attribution.touches add column if not exists keyword varchar;
 create table if not exists attribution.conversion_caller_keys (
     event_id varchar, caller_key varchar
 );
@@ -518,7 +525,8 @@ path as (
     -- matched session, which is always the last touch (a session opened after it did not show
     -- the number that was called).
     select m.call_id, m.started_at as call_at, s.session_id, s.started_at as session_started_at,
-           s.session_id = m.session_id as is_matched
+           s.session_id = m.session_id as is_matched,
+           s.channel, s.source, s.medium, s.campaign, s.keyword
     from matched m join acct using (account_id)
     join attribution.sessions s on s.account_id = m.account_id and s.visitor_id = m.visitor_id
     where s.session_id = m.session_id
@@ -538,22 +546,29 @@ weighted as (
     select *, decay / sum(decay) over (partition by call_id) as decay_weight from indexed
 ),
 final as (
+    -- (the touched session's channel, source, medium, campaign and keyword: the marts read
+    -- them here instead of joining every touch to the sessions table)
     select call_id, session_id, 'first_touch' as model, 1.0::double as weight, touch_index,
-           session_started_at from weighted where touch_index = 1
+           session_started_at, channel, source, medium, campaign, keyword
+    from weighted where touch_index = 1
     union all
-    select call_id, session_id, 'last_touch', 1.0, touch_index, session_started_at
+    select call_id, session_id, 'last_touch', 1.0, touch_index,
+           session_started_at, channel, source, medium, campaign, keyword
     from weighted where touch_index = n
     union all
-    select call_id, session_id, 'linear', 1.0 / n, touch_index, session_started_at from weighted
+    select call_id, session_id, 'linear', 1.0 / n, touch_index,
+           session_started_at, channel, source, medium, campaign, keyword
+    from weighted
     union all
-    select call_id, session_id, 'time_decay', decay_weight, touch_index, session_started_at
+    select call_id, session_id, 'time_decay', decay_weight, touch_index,
+           session_started_at, channel, source, medium, campaign, keyword
     from weighted
     union all
     select call_id, session_id, 'position_based',
            case when n = 1 then 1.0 when n = 2 then 0.5
                 when touch_index = 1 or touch_index = n then $ends
                 else (1.0 - 2 * $ends) / (n - 2) end,
-           touch_index, session_started_at
+           touch_index, session_started_at, channel, source, medium, campaign, keyword
     from weighted
 )
 select * from final

@@ -189,6 +189,16 @@ def test_incremental_equals_full_rebuild_in_any_order(seed: int) -> None:
                 [watermark[0]],
             ).fetchall()
             assert not changed & set(stale)
+        # a touch carries its session's attributes as they are now (the marts read them there)
+        stale_touches = con.execute(
+            """select count(*) from attribution.touches t
+               join attribution.call_attribution c using (call_id)
+               join attribution.sessions s
+                 on s.account_id = c.account_id and s.session_id = t.session_id
+               where (t.channel, t.source, t.medium, t.campaign, t.keyword)
+                     is distinct from (s.channel, s.source, s.medium, s.campaign, s.keyword)"""
+        ).fetchone()
+        assert stale_touches == (0,)
     assert modes[0] == "full" and set(modes[1:]) == {"incremental"}
     assert changed_sessions > 0
     assert _snapshot(con) == expected

@@ -118,6 +118,11 @@ ATTRIBUTION_SCHEMAS: dict[str, pa.Schema] = {
             ("weight", pa.float64()),
             ("touch_index", pa.int64()),
             ("session_started_at", T),
+            ("channel", pa.string()),
+            ("source", pa.string()),
+            ("medium", pa.string()),
+            ("campaign", pa.string()),
+            ("keyword", pa.string()),
         ]
     ),
     "conversion_caller_keys": pa.schema([("event_id", pa.string()), ("caller_key", pa.string())]),
@@ -705,6 +710,7 @@ def load_base(con: duckdb.DuckDBPyConnection) -> None:
                 "weight": 1.0,
                 "touch_index": 0,
                 "session_started_at": ts("2026-10-01 14:50"),
+                **PAID,  # s1's
             }
             for m in ("first_touch", "last_touch", "linear", "time_decay", "position_based")
         ],

@@ -69,12 +69,6 @@ call_attribution as (
 
 ),
 
-sessions as (
-
-    select * from {{ ref('stg_attribution__sessions') }}
-
-),
-
 {% if is_incremental() %}
     watermarks as (
 
@@ -136,15 +130,15 @@ final as (
         touches.session_started_at,
         calls_in_scope.account_id,
         calls_in_scope.started_at as call_started_at,
-        sessions.channel,
-        sessions.source,
-        sessions.medium,
-        sessions.campaign,
-        sessions.keyword,
+        -- the touched session's, as attribution wrote them with the touch
+        touches.channel,
+        touches.source,
+        touches.medium,
+        touches.campaign,
+        touches.keyword,
         calls_in_scope.attributed_at as _attributed_at
     from touches
     inner join calls_in_scope on touches.call_id = calls_in_scope.call_id
-    left join sessions on touches.session_id = sessions.session_id
 
 )
 

@@ -14,7 +14,12 @@ renamed as (
         model,
         weight,
         touch_index,
-        session_started_at
+        session_started_at,
+        channel,
+        source,
+        medium,
+        campaign,
+        keyword
 
     from source
 
