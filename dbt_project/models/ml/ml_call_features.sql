@@ -130,12 +130,15 @@ data_horizon as (
 {% endif %}
 calls_in_scope as (
 
-    select * from calls
-    where
-        call_status = 'completed'
-        {% if is_incremental() %}
-            and call_id in (select changed_calls.call_id from changed_calls)
-        {% endif %}
+    {% if is_incremental() %}
+        select changed.*
+        from ({{ rows_by_key(ref('int_calls_joined'), 'call_id',
+            'select changed_calls.call_id from changed_calls') }}) as changed
+        where changed.call_status = 'completed'
+    {% else %}
+        select * from calls
+        where call_status = 'completed'
+    {% endif %}
 
 ),
 

@@ -61,8 +61,8 @@ accounts as (
     -- left join, and joined every call with its attribution before keeping the changed ones
     calls_in_scope as (
 
-        select * from calls
-        where call_id in (select changed_calls.call_id from changed_calls)
+        {{ rows_by_key(ref('int_call_events_pivoted'), 'call_id',
+            'select changed_calls.call_id from changed_calls') }}
 
     ),
 

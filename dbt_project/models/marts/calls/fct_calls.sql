@@ -106,9 +106,11 @@ scores as (
 {% endif %}
 calls_in_scope as (
 
-    select * from calls
     {% if is_incremental() %}
-        where call_id in (select changed_calls.call_id from changed_calls)
+        {{ rows_by_key(ref('int_calls_joined'), 'call_id',
+            'select changed_calls.call_id from changed_calls') }}
+    {% else %}
+        select * from calls
     {% endif %}
 
 ),
