@@ -832,12 +832,12 @@ def _static_call(
 
 def load_pool_days(con: duckdb.DuckDBPyConnection, step: int) -> None:
     """Later days of pool traffic in two arrivals, so that a daily run rebuilds the recent days
-    of the pool models and keeps older ones: step 1 brings 2026-10-05 (local New York) with a
-    session across local midnight (and one of 2026-10-03); step 2 a late session of 2026-10-05,
-    s20 recomputed by attribution after a straggling beacon, s21 replaced by s25 (an earlier
-    beacon moved its start), two overlapping sessions of
-    2026-10-08, a pool call (c9) attributed to one of them and an old call (c2) re-attributed
-    as ambiguous, losing its touches. Each step brings a static call too (c10; c11 late, taking
+    of the pool models and keeps older ones: step 1 brings 2026-10-05 (local New York) with
+    holds across both its midnights (and a session of 2026-10-03); step 2 a late session of
+    2026-10-05, s20 recomputed by attribution after a straggling beacon, s21 replaced by s25
+    (an earlier beacon moved its start), two overlapping sessions of 2026-10-08, a pool call
+    (c9) attributed to one of them and an old call (c2) re-attributed as ambiguous, losing its
+    touches. Each step brings a static call too (c10; c11 late, taking
     a conversion from an older call)."""
     # an old visit without a pool number (no assignment), seen late by step 1 and removed by
     # attribution in step 2 (its beacons erased): older than the lookback, still deleted
@@ -860,6 +860,12 @@ def load_pool_days(con: duckdb.DuckDBPyConnection, step: int) -> None:
             _pool_session("s19", "2026-10-03 12:00", "2026-10-03 12:30", POOL_NY[1]),
             _pool_session("s20", "2026-10-05 14:00", "2026-10-05 14:40", POOL_NY[0]),
             _pool_session("s21", "2026-10-06 03:30", "2026-10-06 04:30", POOL_NY[1]),
+            # the first hours of 2026-10-05 (local), which step 2 rebuilds from its midnight
+            # (s28 is the first assignment of the UTC day that step 2 changes): a long hold
+            # from the UTC day before across that midnight, and a session just after it (the
+            # pool models read the assignments from a few hours before the midnight)
+            _pool_session("s27", "2026-10-04 23:50", "2026-10-05 04:20", POOL_NY[0]),
+            _pool_session("s28", "2026-10-05 05:00", "2026-10-05 05:20", POOL_NY[1]),
         ]
     else:
         rows = [

@@ -31,9 +31,11 @@ call_events as not materialized (
 {% endif %}
 events_in_scope as (
 
-    select * from call_events
     {% if is_incremental() %}
-        where call_id in (select changed_calls.call_id from changed_calls)
+        {{ rows_by_key(ref('stg_raw__call_events'), 'call_id',
+            'select changed_calls.call_id from changed_calls', position='_source_row') }}
+    {% else %}
+        select * from call_events
     {% endif %}
 
 ),

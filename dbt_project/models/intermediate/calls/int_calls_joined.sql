@@ -68,8 +68,8 @@ accounts as (
 
     attribution_in_scope as (
 
-        select * from call_attribution
-        where call_id in (select changed_calls.call_id from changed_calls)
+        {{ rows_by_key(ref('stg_attribution__call_attribution'), 'call_id',
+            'select changed_calls.call_id from changed_calls', position='_source_row') }}
 
     ),
 

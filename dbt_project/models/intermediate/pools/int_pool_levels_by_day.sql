@@ -39,7 +39,8 @@ accounts as (
         select
             account_id,
             pool_id,
-            cast(first_day as timestamp) as day_start
+            cast(first_day as timestamp) as day_start,
+            first_day_starts_at
         from {{ ref('int_pool_rebuilt_days') }}
 
     ),
@@ -49,8 +50,13 @@ recent_assignments as (
 
     select * from assignments
     {% if is_incremental() %}
-        -- UTC prefilter with a day of margin for any offset; exact in local time below
-        where held_until > (select min(rebuilt.day_start) - interval 1 day from rebuilt)
+        -- UTC prefilter a few hours before the earliest rebuilt midnight (more than any DST
+        -- shift); exact in local time below
+        where
+            held_until > (
+                select min(rebuilt.first_day_starts_at) - interval 3 hour
+                from rebuilt
+            )
     {% endif %}
 
 ),

@@ -152,11 +152,23 @@ first_changes as (
 final as (
 
     select
-        first_changes.account_id,
-        first_changes.pool_id,
-        cast({{ to_local('first_changes.first_at', 'accounts.timezone') }} as date) as first_day
-    from first_changes
-    inner join accounts on first_changes.account_id = accounts.account_id
+        first_days.account_id,
+        first_days.pool_id,
+        first_days.first_day,
+        -- the UTC instant of first_day's local midnight, for the pool models to read only the
+        -- assignments from there on (a timestamp in a zone: one conversion per pool)
+        timezone(first_days.timezone, cast(first_days.first_day as timestamp))
+            as first_day_starts_at
+    from (
+        select
+            first_changes.account_id,
+            first_changes.pool_id,
+            accounts.timezone,
+            cast({{ to_local('first_changes.first_at', 'accounts.timezone') }} as date)
+                as first_day
+        from first_changes
+        inner join accounts on first_changes.account_id = accounts.account_id
+    ) as first_days
 
 )
 

@@ -54,8 +54,9 @@ local_assignments as (
             on
                 assignments.account_id = rebuilt.account_id
                 and assignments.pool_id = rebuilt.pool_id
-                -- UTC prefilter with a day of margin for any offset; exact on the local day
-                and assignments.assigned_at >= cast(rebuilt.first_day as timestamp) - interval 1 day
+                -- UTC prefilter a few hours before first_day's midnight (more than any DST
+                -- shift); exact on the local day below
+                and assignments.assigned_at >= rebuilt.first_day_starts_at - interval 3 hour
     {% endif %}
     where assignments.pool_id is not null
 

@@ -57,12 +57,6 @@
 -- every call it recomputes), so a call without a row there is not looked for.
 with
 
-touches as (
-
-    select * from {{ ref('stg_attribution__touches') }}
-
-),
-
 call_attribution as (
 
     select * from {{ ref('stg_attribution__call_attribution') }}
@@ -108,15 +102,34 @@ call_attribution as (
 
     ),
 
+    calls_in_scope as (
+
+        {{ rows_by_key(ref('stg_attribution__call_attribution'), 'call_id',
+            'select changed_calls.call_id from changed_calls', position='_source_row') }}
+
+    ),
+
+    touches_in_scope as (
+
+        {{ rows_by_key(ref('stg_attribution__touches'), 'call_id',
+            'select changed_calls.call_id from changed_calls', position='_source_row') }}
+
+    ),
+
+{% else %}
+    calls_in_scope as (
+
+        select * from call_attribution
+
+    ),
+
+    touches_in_scope as (
+
+        select * from {{ ref('stg_attribution__touches') }}
+
+    ),
+
 {% endif %}
-calls_in_scope as (
-
-    select * from call_attribution
-    {% if is_incremental() %}
-        where call_id in (select changed_calls.call_id from changed_calls)
-    {% endif %}
-
-),
 
 final as (
 
@@ -137,7 +150,7 @@ final as (
         touches.campaign,
         touches.keyword,
         calls_in_scope.attributed_at as _attributed_at
-    from touches
+    from touches_in_scope as touches
     inner join calls_in_scope on touches.call_id = calls_in_scope.call_id
 
 )

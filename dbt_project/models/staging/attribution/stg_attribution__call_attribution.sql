@@ -2,7 +2,12 @@ with
 
 source as (
 
-    select * from {{ source('attribution', 'call_attribution') }}
+    -- rowid: the row's position in the source, which the view's own rows cannot offer; a
+    -- reader fetches a few rows by it (macro rows_by_key)
+    select
+        *,
+        rowid as _source_row
+    from {{ source('attribution', 'call_attribution') }}
 
 ),
 
@@ -34,7 +39,8 @@ renamed as (
         keyword_id,
         gclid,
         landing_page,
-        attributed_at
+        attributed_at,
+        _source_row
 
     from source
 

@@ -2,7 +2,12 @@ with
 
 source as (
 
-    select * from {{ source('attribution', 'touches') }}
+    -- rowid: the row's position in the source, which the view's own rows cannot offer; a
+    -- reader fetches a few rows by it (macro rows_by_key)
+    select
+        *,
+        rowid as _source_row
+    from {{ source('attribution', 'touches') }}
 
 ),
 
@@ -19,7 +24,8 @@ renamed as (
         source,
         medium,
         campaign,
-        keyword
+        keyword,
+        _source_row
 
     from source
 

@@ -3,7 +3,12 @@ with
 
 source as (
 
-    select * from {{ source('raw', 'call_events') }}
+    -- rowid: the row's position in the source, which the view's own rows cannot offer; a
+    -- reader fetches a few rows by it (macro rows_by_key)
+    select
+        *,
+        rowid as _source_row
+    from {{ source('raw', 'call_events') }}
 
 ),
 
@@ -25,7 +30,8 @@ renamed as (
         recording_uri,
         cast(recording_channels as integer) as recording_channels,
         _arrival_date as arrival_date,
-        _load_id as load_id
+        _load_id as load_id,
+        _source_row
 
     from source
 
