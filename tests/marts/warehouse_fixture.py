@@ -840,17 +840,22 @@ def load_pool_days(con: duckdb.DuckDBPyConnection, step: int) -> None:
     touches. Each step brings a static call too (c10; c11 late, taking
     a conversion from an older call)."""
     # an old visit without a pool number (no assignment), seen late by step 1 and removed by
-    # attribution in step 2 (its beacons erased): older than the lookback, still deleted
+    # attribution in step 2 (its beacons erased): older than the lookback and than every other
+    # session step 2 changes, still deleted
     old_visit = {
         "account_id": NY,
         "session_id": "s26",
         "visitor_id": "v_s26",
-        "started_at": ts("2026-10-01 09:00"),
-        "last_beacon_at": ts("2026-10-01 09:05"),
-        "ended_at": ts("2026-10-01 09:35"),
+        "started_at": ts("2026-09-30 09:00"),
+        "last_beacon_at": ts("2026-09-30 09:05"),
+        "ended_at": ts("2026-09-30 09:35"),
         "beacon_count": 2,
         "page_views": 2,
-        "channel": "Direct",
+        # of a campaign: its removal takes it out of the campaign's session counts
+        "channel": "Paid Search",
+        "source": "google",
+        "medium": "cpc",
+        "campaign": "Highway 101",
         "computed_at": ts("2026-10-11 00:00"),
     }
     if step == 1:
@@ -899,7 +904,7 @@ def load_pool_days(con: duckdb.DuckDBPyConnection, step: int) -> None:
                 }
                 for session_id, started_at in (
                     ("s21", "2026-10-06 03:30"),
-                    ("s26", "2026-10-01 09:00"),
+                    ("s26", "2026-09-30 09:00"),
                 )
             ],
         )

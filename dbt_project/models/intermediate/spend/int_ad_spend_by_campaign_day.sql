@@ -12,15 +12,9 @@ ad_spend as (
 
 ),
 
-sessions as (
-
-    select * from {{ ref('stg_attribution__sessions') }}
-
-),
-
 -- the most frequent source and medium of each campaign's sessions, a tie going to the first in
--- alphabetical order (what mode(source order by source) gives): counted with hash aggregates,
--- ~4x cheaper than that ordered aggregate, which sorts every session with a campaign
+-- alphabetical order (what mode(source order by source) gives), from the sessions counted per
+-- day (int_campaign_session_counts, incremental)
 campaign_counts as (
 
     select
@@ -29,9 +23,8 @@ campaign_counts as (
         campaign,
         source,
         medium,
-        count(*) as sessions
-    from sessions
-    where campaign is not null
+        sum(sessions) as sessions
+    from {{ ref('int_campaign_session_counts') }}
     group by account_id, channel, campaign, source, medium
 
 ),
