@@ -6,39 +6,24 @@
         on_schema_change='append_new_columns',
         pre_hook="""
             {% if is_incremental() %}
-                -- what the post-hook needs of the table as it was before this run
+                -- the watermark as it was before this run (the post-hook needs it)
                 set variable fct_attribution_touches_attributed_at = (
-                    select max(this._attributed_at) from {{ this }} as this
-                );
-                set variable fct_attribution_touches_lookback_start = (
-                    select max(this.call_started_at)
-                    - to_days({{ var('incremental_lookback_days') }})
+                    select coalesce(max(this._attributed_at), cast('-infinity' as timestamptz))
                     from {{ this }} as this
                 );
             {% endif %}
         """,
         post_hook="""
             {% if is_incremental() %}
-                -- a call this run rebuilt has its current attributed_at: a built call in the
+                -- a call this run rebuilt has its current attributed_at: a built call of the
                 -- run's scope with another one lost all its touches (re-attributed as
                 -- ambiguous or unattributed, so no row of it was inserted)
-                -- (two selects rather than one with an or: each lets DuckDB skip older row groups)
                 delete from {{ this }} as built
-                using (
-                    select calls.call_id, calls.attributed_at
-                    from {{ ref('stg_attribution__call_attribution') }} as calls
-                    where
-                        calls.attributed_at
-                        > getvariable('fct_attribution_touches_attributed_at')
-                    union
-                    select calls.call_id, calls.attributed_at
-                    from {{ ref('stg_attribution__call_attribution') }} as calls
-                    where
-                        calls.started_at
-                        >= getvariable('fct_attribution_touches_lookback_start')
-                ) as call_attribution
+                using {{ ref('stg_attribution__call_attribution') }} as call_attribution
                 where
-                    call_attribution.call_id = built.call_id
+                    call_attribution.attributed_at
+                    > getvariable('fct_attribution_touches_attributed_at')
+                    and call_attribution.call_id = built.call_id
                     and built._attributed_at is distinct from call_attribution.attributed_at
             {% endif %}
         """
@@ -46,15 +31,16 @@
 }}
 
 -- One row per call, attribution model and touched session, with its weight. Incremental by
--- call: every touch of a call that was (re)attributed since the last run (attributed_at
--- watermark), or that started within incremental_lookback_days of the newest call built and
--- whose attribution differs from the one built (not built yet, or another attributed_at), is
--- replaced together, so a call never keeps touches of an older attribution. delete+insert
--- deletes only the calls that still have touches; the post-hook removes the calls of the same
--- scope that lost all of theirs (re-attributed as ambiguous or unattributed), looking up only
--- that scope's calls (an anti join of every built touch against every touch took 1.4 s of a
--- daily run at 1.6M calls). The engine never drops a call from call_attribution (it re-inserts
--- every call it recomputes), so a call without a row there is not looked for.
+-- call on attribution's attributed_at, as fct_calls: every touch of a call (re)attributed since
+-- the newest attribution built is replaced together, so a call never keeps touches of an older
+-- attribution. (Attribution writes a call's attribution and touches in one transaction, with
+-- the run's instant, so a call attributed before the watermark was built with its touches.)
+-- delete+insert deletes only the calls that still have touches; the post-hook removes the
+-- calls of the same scope that lost all of theirs (re-attributed as ambiguous or
+-- unattributed), looking up only that scope's calls (an anti join of every built touch against
+-- every touch took 1.4 s of a daily run at 1.6M calls). The engine never drops a call from
+-- call_attribution (it re-inserts every call it recomputes), so a call without a row there is
+-- not looked for.
 with
 
 call_attribution as (
@@ -64,55 +50,17 @@ call_attribution as (
 ),
 
 {% if is_incremental() %}
-    watermarks as (
-
-        -- coalesced, not "or ... is null" below: a plain comparison lets DuckDB skip the
-        -- row groups older than the watermark
-        select
-            coalesce(max(this._attributed_at), cast('-infinity' as timestamptz)) as attributed_at,
-            max(this.call_started_at)
-            - to_days({{ var('incremental_lookback_days') }}) as lookback_start
-        from {{ this }} as this
-
-    ),
-
-    built_calls as (
-
-        select distinct
-            this.call_id,
-            this._attributed_at
-        from {{ this }} as this, watermarks
-        where this.call_started_at >= watermarks.lookback_start
-
-    ),
-
-    changed_calls as (
-
-        select call_attribution.call_id
-        from call_attribution, watermarks
-        where call_attribution.attributed_at > watermarks.attributed_at
-        union
-        select call_attribution.call_id
-        from call_attribution
-        cross join watermarks
-        left join built_calls on call_attribution.call_id = built_calls.call_id
-        where
-            call_attribution.started_at >= watermarks.lookback_start
-            and call_attribution.attributed_at is distinct from built_calls._attributed_at
-
-    ),
-
     calls_in_scope as (
 
-        {{ rows_by_key(ref('stg_attribution__call_attribution'), 'call_id',
-            'select changed_calls.call_id from changed_calls', position='_source_row') }}
+        select * from call_attribution
+        where attributed_at > getvariable('fct_attribution_touches_attributed_at')
 
     ),
 
     touches_in_scope as (
 
         {{ rows_by_key(ref('stg_attribution__touches'), 'call_id',
-            'select changed_calls.call_id from changed_calls', position='_source_row') }}
+            'select calls_in_scope.call_id from calls_in_scope', position='_source_row') }}
 
     ),
 
