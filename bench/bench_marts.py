@@ -221,8 +221,8 @@ def release_held_day(warehouse: Path) -> None:
             "from attribution.bench_held_sessions"
         )
         con.execute(
-            "insert into attribution.number_assignments "
-            "from attribution.bench_held_number_assignments"
+            "insert into attribution.number_assignments select * replace "
+            "(now() as computed_at) from attribution.bench_held_number_assignments"
         )
         con.execute(
             "update attribution.sessions set computed_at = now() "

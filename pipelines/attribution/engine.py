@@ -89,8 +89,12 @@ create table if not exists attribution.deleted_sessions (
 );
 create table if not exists attribution.number_assignments (
     account_id varchar, session_id varchar, tracking_number varchar, pool_id varchar,
-    assigned_at timestamptz, held_until timestamptz
+    assigned_at timestamptz, held_until timestamptz, computed_at timestamptz
 );
+-- computed_at: the run that wrote the assignment (a recomputed session's are written again),
+-- for readers that rebuild only what changed (the marts' pool models). A warehouse from before
+-- gains it empty: those assignments were built already
+alter table attribution.number_assignments add column if not exists computed_at timestamptz;
 create table if not exists attribution.call_attribution (
     call_id varchar, account_id varchar, started_at timestamptz, tracking_number varchar,
     number_kind varchar, pool_id varchar, location_id varchar, caller_key varchar,
@@ -746,7 +750,9 @@ def _run(con: duckdb.DuckDBPyConnection, secret: str, full: bool, clock: _Clock)
             "insert into attribution.number_assignments by name "
             "select account_id, session_id, tracking_number, pool_id, "
             "make_timestamptz(assigned_us) as assigned_at, "
-            "make_timestamptz(hold_to_us) as held_until from ct_new_holds"
+            "make_timestamptz(hold_to_us) as held_until, "
+            "$now::timestamptz as computed_at from ct_new_holds",
+            {"now": now},
         )
         stats.sessions_recomputed = _count(con, "select count(*) from ct_sess_core")
         t0 = lap("sessions_write", t0)

@@ -114,7 +114,11 @@ def _events(seed: int) -> dict[str, list[dict]]:
 
 
 # When a run wrote the row: differs between an incremental and a full run by design.
-RUN_INSTANTS = {"sessions": "computed_at", "call_attribution": "attributed_at"}
+RUN_INSTANTS = {
+    "sessions": "computed_at",
+    "number_assignments": "computed_at",
+    "call_attribution": "attributed_at",
+}
 
 
 def _snapshot(con: duckdb.DuckDBPyConnection) -> dict[str, list]:
@@ -125,6 +129,12 @@ def _snapshot(con: duckdb.DuckDBPyConnection) -> dict[str, list]:
             f"from (select *, null as xx from attribution.{table}) order by {key}"
         ).fetchall()
     return out
+
+
+ASSIGNMENTS = (
+    "select account_id, session_id, tracking_number, pool_id, assigned_at, held_until "
+    "from attribution.number_assignments"
+)
 
 
 def _sessions_with_calls(con: duckdb.DuckDBPyConnection) -> dict[tuple, tuple]:
@@ -176,6 +186,10 @@ def test_incremental_equals_full_rebuild_in_any_order(seed: int) -> None:
                 w.raw.load(feed, rows)
         before = _sessions_with_calls(con)
         watermark = con.execute("select max(computed_at) from attribution.sessions").fetchone()
+        assignments_before = set(con.execute(ASSIGNMENTS).fetchall())
+        assignments_watermark = con.execute(
+            "select max(computed_at) from attribution.number_assignments"
+        ).fetchone()
         modes.append(run_attribution(con, SECRET).mode)
         # computed_at is the marts' watermark: every session that is new, whose row changed
         # or that gained or lost a call has one past the last run's (fct_sessions relies on it)
@@ -189,6 +203,14 @@ def test_incremental_equals_full_rebuild_in_any_order(seed: int) -> None:
                 [watermark[0]],
             ).fetchall()
             assert not changed & set(stale)
+        if assignments_watermark[0] is not None:
+            # likewise an assignment that is new or changed has a computed_at past the last
+            # run's (the marts' pool models rebuild from those only)
+            kept = con.execute(
+                ASSIGNMENTS + " where computed_at is null or computed_at <= ?",
+                [assignments_watermark[0]],
+            ).fetchall()
+            assert set(kept) <= assignments_before
         # a touch carries its session's attributes as they are now (the marts read them there)
         stale_touches = con.execute(
             """select count(*) from attribution.touches t

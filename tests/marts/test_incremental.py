@@ -128,11 +128,11 @@ def test_daily_run_equals_full_rebuild(tmp_path: Path) -> None:
             "where session_id in ('s20', 's23') order by 1"
         ).fetchall()
         assert sessions == [("s20", 2, 0), ("s23", 1, 1)]
-        # s21 (replaced by s25) and s26 (older than the lookback) vanished from attribution:
-        # deleted
+        # s19 (erased), s21 (replaced by s25) and s26 (older than the lookback) vanished from
+        # attribution: deleted
         replaced = con.execute(
             "select session_id from marts.fct_sessions "
-            "where session_id in ('s21', 's25', 's26') order by 1"
+            "where session_id in ('s19', 's21', 's25', 's26') order by 1"
         )
         assert replaced.fetchall() == [("s25",)]
         # cv2 moved from c2 (outside the lookback) to the late c11

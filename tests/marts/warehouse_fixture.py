@@ -78,6 +78,7 @@ ATTRIBUTION_SCHEMAS: dict[str, pa.Schema] = {
             ("pool_id", pa.string()),
             ("assigned_at", T),
             ("held_until", T),
+            ("computed_at", T),
         ]
     ),
     "call_attribution": pa.schema(
@@ -576,6 +577,7 @@ def load_base(con: duckdb.DuckDBPyConnection) -> None:
                 "pool_id": "pool_web",
                 "assigned_at": ts("2026-10-01 14:50"),
                 "held_until": ts("2026-10-01 15:50"),
+                "computed_at": ts("2026-10-10 00:00"),
             },
             {
                 "account_id": NY,
@@ -584,6 +586,7 @@ def load_base(con: duckdb.DuckDBPyConnection) -> None:
                 "pool_id": "pool_web",
                 "assigned_at": ts("2026-10-01 15:40"),
                 "held_until": ts("2026-10-01 16:28"),
+                "computed_at": ts("2026-10-10 00:00"),
             },
             {
                 "account_id": NY,
@@ -592,6 +595,7 @@ def load_base(con: duckdb.DuckDBPyConnection) -> None:
                 "pool_id": "pool_web",
                 "assigned_at": ts("2026-10-01 15:45"),
                 "held_until": ts("2026-10-01 16:29"),
+                "computed_at": ts("2026-10-10 00:00"),
             },
         ],
     )
@@ -836,14 +840,15 @@ def load_pool_days(con: duckdb.DuckDBPyConnection, step: int) -> None:
     holds across both its midnights (and a session of 2026-10-03); step 2 a late session of
     2026-10-05, s20 recomputed by attribution after a straggling beacon, s21 replaced by s25
     (an earlier beacon moved its start), two overlapping sessions of 2026-10-08, a pool call
-    (c9) attributed to one of them and an old call (c2) re-attributed as ambiguous, losing its
-    touches. Each step brings a static call too (c10; c11 late, taking
-    a conversion from an older call)."""
-    # an old visit without a pool number (no assignment), seen late by step 1 and removed by
-    # attribution in step 2 (its beacons erased): older than the lookback and than every other
-    # session step 2 changes, still deleted
+    (c9) attributed to one of them, an old call (c2) re-attributed as ambiguous, losing its
+    touches, and s19 removed (its beacons erased), which step 2 changes nothing else as early
+    as. Each step brings a static call too (c10; c11 late, taking a conversion from an older
+    call)."""
+    # an old visit of the account without a pool (no assignment), seen late by step 1 and
+    # removed by attribution in step 2 (its beacons erased): older than the lookback and than
+    # every other session step 2 changes, still deleted
     old_visit = {
-        "account_id": NY,
+        "account_id": BER,
         "session_id": "s26",
         "visitor_id": "v_s26",
         "started_at": ts("2026-09-30 09:00"),
@@ -889,7 +894,9 @@ def load_pool_days(con: duckdb.DuckDBPyConnection, step: int) -> None:
         # its visit earlier: attribution replaces s21 by s25, and s21 vanishes
         rows.append(_pool_session("s25", "2026-10-06 03:20", "2026-10-06 04:30", POOL_NY[1]))
         for table in ("sessions", "number_assignments"):
-            con.execute(f"delete from attribution.{table} where session_id in ('s20', 's21')")
+            con.execute(
+                f"delete from attribution.{table} where session_id in ('s19', 's20', 's21')"
+            )
         con.execute("delete from attribution.sessions where session_id = 's26'")
         # as the engine records them: the sessions removed (s20 is written again)
         add_attribution(
@@ -897,14 +904,15 @@ def load_pool_days(con: duckdb.DuckDBPyConnection, step: int) -> None:
             "deleted_sessions",
             [
                 {
-                    "account_id": NY,
+                    "account_id": account_id,
                     "session_id": session_id,
                     "started_at": ts(started_at),
                     "deleted_at": ts("2026-10-12 00:00"),
                 }
-                for session_id, started_at in (
-                    ("s21", "2026-10-06 03:30"),
-                    ("s26", "2026-09-30 09:00"),
+                for account_id, session_id, started_at in (
+                    (NY, "s19", "2026-10-03 12:00"),
+                    (NY, "s21", "2026-10-06 03:30"),
+                    (BER, "s26", "2026-09-30 09:00"),
                 )
             ],
         )
@@ -950,7 +958,11 @@ def load_pool_days(con: duckdb.DuckDBPyConnection, step: int) -> None:
     add_attribution(
         con, "sessions", [session | {"computed_at": computed_at} for session, _ in rows]
     )
-    add_attribution(con, "number_assignments", [assignment for _, assignment in rows])
+    add_attribution(
+        con,
+        "number_assignments",
+        [assignment | {"computed_at": computed_at} for _, assignment in rows],
+    )
 
 
 def build(path: Path, *, late_day: bool = False, pool_days: bool = False) -> Path:

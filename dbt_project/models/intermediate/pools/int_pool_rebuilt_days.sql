@@ -1,17 +1,21 @@
 {{ config(materialized='table') }}
 
-{%- set built = built_relation('int_pool_assignment_days') %}
+{%- set marks = built_relation('int_pool_build_marks') %}
 
--- The pool days a daily run rebuilds: for each pool whose number assignments changed since the
--- pool models were last built (new sessions, sessions attribution recomputed after late
--- beacons), the first local day that can change (first_day); the pool models
--- (int_pool_levels_by_day, int_pool_sessions_by_day) rebuild that pool from first_day on and
--- keep its older days. A change is a UTC day of assignments whose fingerprint differs from the
--- one the last build recorded (int_pool_assignment_days, read here as it was before this run),
--- looked for in the last incremental_lookback_days + 1 UTC days. first_day is the local day of
--- the earliest changed assignment, or of the pool's last end of a hold before it when the pool
--- was idle since (that idle time becomes a segment). Without recorded fingerprints (first
--- build, full refresh) every pool is named from its first day.
+-- depends_on: {{ ref('stg_attribution__deleted_sessions') }}
+
+-- The pool days a daily run rebuilds: each pool with number assignments attribution wrote
+-- since the pool models were last built (new sessions; a session attribution recomputes, after
+-- a late beacon, has all its assignments written again), or of an account where attribution
+-- removed a session since (its assignments are gone), with the first local day that can change
+-- (first_day); the pool models (int_pool_levels_by_day, int_pool_sessions_by_day) rebuild that
+-- pool from first_day on and keep its older days. "Since" is the watermarks of
+-- int_pool_build_marks (computed_at of the assignments, deleted_at of the removed sessions), read
+-- here as the last build left them; the assignments past it sit in the newest row groups, so
+-- this reads a day's worth, however long ago the change. first_day is the local day of the
+-- earliest such assignment (a removed session's start), or of the pool's last end of a hold
+-- before it when the pool was idle since (that idle time becomes a segment). Without marks
+-- (first build, full refresh) every pool is named from its first day.
 with
 
 assignments as (
@@ -26,60 +30,58 @@ accounts as (
 
 ),
 
-{% if built is not none %}
-    compared_days as (
+{% if marks is not none %}
+    last_build as (
 
+        -- -infinity when nothing was recorded (coalesced, not "or ... is null": a plain
+        -- comparison lets DuckDB skip the row groups written before the watermark)
         select
-            max(built.assigned_utc_day)
-            - {{ var('incremental_lookback_days') }} as first_utc_day
-        from {{ built }} as built
-
-    ),
-
-    current_days as (
-
-        select
-            assignments.account_id,
-            assignments.pool_id,
-            {{ utc_day_number('assignments.assigned_at') }} as assigned_utc_day,
-            {{ assignment_fingerprint() }}
-        from assignments, compared_days
-        where
-            assignments.pool_id is not null
-            and (
-                {{ utc_day_number('assignments.assigned_at') }} >= compared_days.first_utc_day
-                or compared_days.first_utc_day is null
-            )
-        group by all
-
-    ),
-
-    built_days as (
-
-        select built.*
-        from {{ built }} as built, compared_days
-        where built.assigned_utc_day >= compared_days.first_utc_day
+            coalesce(
+                max(marks.assignments_computed_at), cast('-infinity' as timestamptz)
+            ) as assignments_computed_at,
+            coalesce(
+                max(marks.sessions_deleted_at), cast('-infinity' as timestamptz)
+            ) as sessions_deleted_at
+        from {{ marks }} as marks
 
     ),
 
     changed as (
 
         select
-            coalesce(current_days.account_id, built_days.account_id) as account_id,
-            coalesce(current_days.pool_id, built_days.pool_id) as pool_id,
-            least(current_days.first_assigned_at, built_days.first_assigned_at)
-                as first_assigned_at
-        from current_days
-        full outer join built_days
-            on
-                current_days.account_id = built_days.account_id
-                and current_days.pool_id = built_days.pool_id
-                and current_days.assigned_utc_day = built_days.assigned_utc_day
+            assignments.account_id,
+            assignments.pool_id,
+            min(assignments.assigned_at) as first_assigned_at
+        from assignments, last_build
         where
-            current_days.assignment_count is distinct from built_days.assignment_count
-            or current_days.fingerprint_xor is distinct from built_days.fingerprint_xor
-            or current_days.fingerprint_sum is distinct from built_days.fingerprint_sum
-            or current_days.first_assigned_at is distinct from built_days.first_assigned_at
+            assignments.pool_id is not null
+            and assignments.computed_at > last_build.assignments_computed_at
+        group by assignments.account_id, assignments.pool_id
+
+        union all
+
+        -- a removed session's pool is not recorded: every pool of its account, from its start
+        -- (no later than any of its assignments)
+        select
+            marks.account_id,
+            marks.pool_id,
+            min(deleted.started_at) as first_assigned_at
+        from {{ ref('stg_attribution__deleted_sessions') }} as deleted
+        inner join {{ marks }} as marks on deleted.account_id = marks.account_id
+        where
+            deleted.deleted_at > (select last_build.sessions_deleted_at from last_build)
+        group by marks.account_id, marks.pool_id
+
+    ),
+
+    previous_ends as (
+
+        -- the pool's last sweep boundary as last built (the latest end of a hold)
+        select
+            marks.account_id,
+            marks.pool_id,
+            marks.last_held_until
+        from {{ marks }} as marks
 
     ),
 
@@ -96,6 +98,16 @@ accounts as (
 
     ),
 
+    previous_ends as (
+
+        select
+            account_id,
+            pool_id,
+            cast(null as timestamptz) as last_held_until
+        from changed
+
+    ),
+
 {% endif %}
 changed_pools as (
 
@@ -105,26 +117,6 @@ changed_pools as (
         min(first_assigned_at) as first_changed_at
     from changed
     group by account_id, pool_id
-
-),
-
-previous_ends as (
-
-    -- the pool's last sweep boundary as last built (the latest end of a hold)
-    {% if built is not none %}
-        select
-            built.account_id,
-            built.pool_id,
-            max(built.last_held_until) as last_held_until
-        from {{ built }} as built
-        group by built.account_id, built.pool_id
-    {% else %}
-        select
-            changed_pools.account_id,
-            changed_pools.pool_id,
-            cast(null as timestamptz) as last_held_until
-        from changed_pools
-    {% endif %}
 
 ),
 

@@ -104,6 +104,6 @@ final as (
 )
 
 select * from final
--- rows in call start order, as in fct_calls: the daily run's lookback scan and the checkpoint
--- then touch only the newest row groups
-order by call_started_at
+-- a full build writes the rows in call start order (full_build_order), as fct_calls: the daily
+-- run's lookback scan and the checkpoint then touch only the newest row groups
+{{ full_build_order('call_started_at') }}

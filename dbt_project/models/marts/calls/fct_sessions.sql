@@ -167,6 +167,7 @@ final as (
 )
 
 select * from final
--- rows in session start order, as in fct_calls: a daily run's new sessions then sit together in
--- the newest row groups, and the lookback's scans and the checkpoint touch only those
-order by started_at
+-- a full build writes the rows in session start order (full_build_order), as fct_calls: a daily
+-- run's new sessions then sit together in the newest row groups, and the lookback's scans and the
+-- checkpoint touch only those
+{{ full_build_order('started_at') }}

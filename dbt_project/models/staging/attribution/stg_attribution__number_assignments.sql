@@ -14,7 +14,8 @@ renamed as (
         tracking_number,
         pool_id,
         assigned_at,
-        held_until
+        held_until,
+        computed_at
 
     from source
 
