@@ -11,6 +11,7 @@
     {%- set source = arg_dict['temp_relation'] -%}
     {%- set predicates = (arg_dict['incremental_predicates'] or [])
         + [bound ~ ' >= (select min(' ~ bound ~ ') from ' ~ source ~ ')'] -%}
+    {{ commit_batch() }}
     {{ get_delete_insert_merge_sql(
         arg_dict['target_relation'],
         source,
