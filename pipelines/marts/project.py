@@ -27,8 +27,9 @@ from transcribe.tables import ensure_tables as ensure_transcript_tables
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 
-# dbt of this interpreter's environment: the venv need not be activated (no dbt on PATH).
-DBT_EXECUTABLE = str(Path(sys.executable).with_name("dbt"))
+# dbt of this interpreter's environment, as calltrack's entry point runs it (dbt_entry: the
+# garbage collector off); the venv need not be activated (nothing on PATH).
+DBT_EXECUTABLE = str(Path(sys.executable).with_name("calltrack-dbt"))
 
 # Dagster's manifest lives in target/dagster/, apart from target/manifest.json, which dbt run by
 # hand, `calltrack dbt` and the tests write: a dbt run rewriting that file while a code location
