@@ -21,6 +21,7 @@ import duckdb
 from dagster_dbt import DbtCliResource, DbtProject
 
 from models.tables import ensure_tables as ensure_ml_tables
+from pipelines.attribution.engine import ensure_tables as ensure_attribution_tables
 from pipelines.settings import Settings
 from transcribe.tables import ensure_tables as ensure_transcript_tables
 
@@ -109,6 +110,9 @@ def patched_environ(values: Mapping[str, str]) -> Iterator[None]:
 
 def ensure_source_tables(con: duckdb.DuckDBPyConnection) -> None:
     """The transcripts.* and ml.* sources exist (empty, documented schema) before their
-    producers first run, so the marts build with nulls in those columns."""
+    producers first run, so the marts build with nulls in those columns; attribution's tables
+    carry the columns the models read even before attribution runs on a warehouse from an
+    older version (number_assignments.computed_at)."""
+    ensure_attribution_tables(con)
     ensure_transcript_tables(con)
     ensure_ml_tables(con)
