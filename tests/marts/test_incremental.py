@@ -128,14 +128,14 @@ def test_daily_run_equals_full_rebuild(tmp_path: Path) -> None:
             "where session_id in ('s20', 's23') order by 1"
         ).fetchall()
         assert sessions == [("s20", 2, 0), ("s23", 1, 1)]
-        # s19 (erased), s21 (replaced by s25) and s26 (older than the lookback) vanished from
+        # s19 (erased), s21 (replaced by s25) and s26 (twelve days old) vanished from
         # attribution: deleted
         replaced = con.execute(
             "select session_id from marts.fct_sessions "
             "where session_id in ('s19', 's21', 's25', 's26') order by 1"
         )
         assert replaced.fetchall() == [("s25",)]
-        # cv2 moved from c2 (outside the lookback) to the late c11
+        # cv2 moved from c2 (ten days old) to the late c11
         converted = con.execute(
             "select call_id, conversion_count from marts.fct_calls "
             "where call_id in ('c2', 'c11') order by 1"

@@ -845,8 +845,8 @@ def load_pool_days(con: duckdb.DuckDBPyConnection, step: int) -> None:
     as. Each step brings a static call too (c10; c11 late, taking a conversion from an older
     call)."""
     # an old visit of the account without a pool (no assignment), seen late by step 1 and
-    # removed by attribution in step 2 (its beacons erased): older than the lookback and than
-    # every other session step 2 changes, still deleted
+    # removed by attribution in step 2 (its beacons erased): twelve days old by then and older
+    # than every other session step 2 changes, still deleted
     old_visit = {
         "account_id": BER,
         "session_id": "s26",
@@ -885,12 +885,12 @@ def load_pool_days(con: duckdb.DuckDBPyConnection, step: int) -> None:
         ]
     if step == 2:
         # a late call of k_alice before cv2 (2026-10-05): cv2 moves to it from c2, an older
-        # call outside the lookback
+        # call
         _static_call(con, "c11", "2026-10-04 09:00", "k_alice", load_id=8)
         straggler = _pool_session("s20", "2026-10-05 14:00", "2026-10-05 15:10", POOL_NY[0])
         straggler[0].update(last_beacon_at=ts("2026-10-05 14:40"), beacon_count=2)
         rows.append(straggler)
-        # a late beacon just before s21 (built by the last run, within the lookback) starts
+        # a late beacon just before s21 (built by the last run) starts
         # its visit earlier: attribution replaces s21 by s25, and s21 vanishes
         rows.append(_pool_session("s25", "2026-10-06 03:20", "2026-10-06 04:30", POOL_NY[1]))
         for table in ("sessions", "number_assignments"):
@@ -938,7 +938,7 @@ def load_pool_days(con: duckdb.DuckDBPyConnection, step: int) -> None:
             channel="Direct",
         )
         add_attribution(con, "call_attribution", [c9 | {"attributed_at": ts("2026-10-12 00:00")}])
-        # a late beacon leaves c2 (outside the lookback) with two candidates: re-attributed as
+        # a late beacon leaves c2 (ten days old) with two candidates: re-attributed as
         # ambiguous, it has no session and so no touches any more
         con.execute(
             """update attribution.call_attribution

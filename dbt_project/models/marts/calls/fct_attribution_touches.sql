@@ -105,5 +105,5 @@ final as (
 
 select * from final
 -- a full build writes the rows in call start order (full_build_order), as fct_calls: the daily
--- run's lookback scan and the checkpoint then touch only the newest row groups
+-- run's scans and the checkpoint then touch only the newest row groups
 {{ full_build_order('call_started_at') }}

@@ -174,6 +174,6 @@ final as (
 
 select * from final
 -- a full build writes the rows in session start order (full_build_order), as fct_calls: a daily
--- run's new sessions then sit together in the newest row groups, and the lookback's scans and the
+-- run's new sessions then sit together in the newest row groups, and the next runs' scans and the
 -- checkpoint touch only those
 {{ full_build_order('started_at') }}
