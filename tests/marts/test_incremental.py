@@ -8,6 +8,7 @@ all the same rows, one full build. Every table of marts, ml and intermediate (th
 pool models) must be equal, row for row.
 """
 
+import shutil
 import sys
 from pathlib import Path
 
@@ -58,6 +59,28 @@ def _incremental_models() -> set[str]:
     }
 
 
+def _assert_same_rows(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> None:
+    """The table holds the same rows in the connection's warehouse and in `full_build`."""
+    # identifiers come from the catalog, not from data; _run_* columns are a run's
+    # bookkeeping (what the run saw), which differs between a daily and a full build
+    columns = ", ".join(
+        f'"{name}"'
+        for (name,) in con.execute(
+            """select column_name from information_schema.columns
+               where table_catalog = current_database() and table_schema = ?
+                 and table_name = ? and not starts_with(column_name, '_run_')
+               order by ordinal_position""",
+            [schema, table],
+        ).fetchall()
+    )
+    a = f'(select {columns} from "{schema}"."{table}")'
+    b = f'(select {columns} from full_build."{schema}"."{table}")'
+    only_daily = con.execute(f"select count(*) from (from {a} except all from {b})")
+    n_only_daily = only_daily.fetchone()[0]
+    only_full = con.execute(f"select count(*) from (from {b} except all from {a})")
+    assert (n_only_daily, only_full.fetchone()[0]) == (0, 0), table
+
+
 def test_daily_run_equals_full_rebuild(tmp_path: Path) -> None:
     daily = warehouse_fixture.build(tmp_path / "daily.duckdb")
     _dbt(daily, "--full-refresh")
@@ -91,24 +114,7 @@ def test_daily_run_equals_full_rebuild(tmp_path: Path) -> None:
         assert {"fct_calls", "ml_call_features", "int_pool_levels_by_day"} <= incremental
         assert incremental <= {table for _, table in tables}  # every one is compared
         for schema, table in tables:
-            # identifiers come from the catalog, not from data; _run_* columns are a run's
-            # bookkeeping (what the run saw), which differs between a daily and a full build
-            columns = ", ".join(
-                f'"{name}"'
-                for (name,) in con.execute(
-                    """select column_name from information_schema.columns
-                       where table_catalog = current_database() and table_schema = ?
-                         and table_name = ? and not starts_with(column_name, '_run_')
-                       order by ordinal_position""",
-                    [schema, table],
-                ).fetchall()
-            )
-            a = f'(select {columns} from "{schema}"."{table}")'
-            b = f'(select {columns} from full_build."{schema}"."{table}")'
-            only_daily = con.execute(f"select count(*) from (from {a} except all from {b})")
-            n_only_daily = only_daily.fetchone()[0]
-            only_full = con.execute(f"select count(*) from (from {b} except all from {a})")
-            assert (n_only_daily, only_full.fetchone()[0]) == (0, 0), table
+            _assert_same_rows(con, schema, table)
         # the late rows did arrive in the daily build (not equal because both missed them)
         calls = dict(con.execute("select call_id, call_status from marts.fct_calls").fetchall())
         assert calls["c4"] == "completed" and "c8" in calls
@@ -148,6 +154,104 @@ def test_daily_run_equals_full_rebuild(tmp_path: Path) -> None:
         assert touches.fetchone() == (0,)
     finally:
         con.close()
+
+
+def test_conversion_moved_twice_before_its_calls_are_rebuilt(tmp_path: Path) -> None:
+    # cv2 (on c11 after the pool days) moves to c12 in a run of int_conversions_linked alone,
+    # then to c13 before fct_calls and ml_call_features next run: they rebuild the call that
+    # has it and both calls it left, c11 named only by the link's accumulated list
+    daily = warehouse_fixture.build(tmp_path / "daily.duckdb", late_day=True, pool_days=True)
+    _dbt(daily, "--full-refresh")
+    for call_id, start, load_id, selection in (
+        ("c12", "2026-10-04 18:00", 9, ["--select", "+int_conversions_linked"]),
+        ("c13", "2026-10-05 08:00", 10, []),
+    ):
+        con = connect(daily)
+        try:
+            warehouse_fixture.load_later_call_of_alice(con, call_id, start, load_id)
+        finally:
+            con.close()
+        _dbt(daily, *selection)
+
+    full = tmp_path / "full.duckdb"
+    shutil.copyfile(daily, full)
+    _dbt(full, "--full-refresh")
+
+    con = duckdb.connect(str(daily), read_only=True)
+    try:
+        con.execute(f"attach '{full}' as full_build (read_only)")  # path is ours (tmp_path)
+        converted = con.execute(
+            "select call_id, conversion_count from marts.fct_calls "
+            "where call_id in ('c11', 'c12', 'c13') order by 1"
+        ).fetchall()
+        assert converted == [("c11", 0), ("c12", 0), ("c13", 1)]
+        for schema, table in (("marts", "fct_calls"), ("ml", "ml_call_features")):
+            _assert_same_rows(con, schema, table)
+    finally:
+        con.close()
+
+
+def _assert_same_as_full_refresh(tmp_path: Path, daily: Path, tables: list[str]) -> None:
+    """A full refresh of a copy of `daily` gives the same rows in `tables` (schema.table)."""
+    full = tmp_path / "full.duckdb"
+    shutil.copyfile(daily, full)
+    _dbt(full, "--full-refresh")
+    con = duckdb.connect(str(daily), read_only=True)
+    try:
+        con.execute(f"attach '{full}' as full_build (read_only)")  # path is ours (tmp_path)
+        for name in tables:
+            _assert_same_rows(con, *name.split("."))
+    finally:
+        con.close()
+
+
+def test_links_rebuilt_whole_make_their_readers_compare_every_call(tmp_path: Path) -> None:
+    # int_conversions_linked rebuilt whole after cv2 moved from c11 to c12: the links no
+    # longer say which call cv2 left, so fct_calls and ml_call_features compare the
+    # conversions of every call (c11 lost cv2) instead
+    daily = warehouse_fixture.build(tmp_path / "daily.duckdb", late_day=True, pool_days=True)
+    _dbt(daily, "--full-refresh")
+    con = connect(daily)
+    try:
+        warehouse_fixture.load_later_call_of_alice(con, "c12", "2026-10-04 18:00", 9)
+    finally:
+        con.close()
+    _dbt(daily, "--select", "+int_calls_joined")
+    _dbt(daily, "--select", "int_conversions_linked", "--full-refresh")
+    _dbt(daily)
+    _assert_same_as_full_refresh(tmp_path, daily, ["marts.fct_calls", "ml.ml_call_features"])
+
+
+def test_calls_built_before_the_link_columns_catch_up(tmp_path: Path) -> None:
+    # a warehouse from before int_conversions_linked recorded its runs: the next daily run
+    # compares every call's conversions once, and links record their runs from then on
+    daily = warehouse_fixture.build(tmp_path / "daily.duckdb", late_day=True, pool_days=True)
+    _dbt(daily, "--full-refresh")
+    con = connect(daily)
+    try:
+        for table, column in (
+            ("intermediate.int_conversions_linked", "_run_linked_at"),
+            ("intermediate.int_conversions_linked", "_run_unlinked_call_ids"),
+            ("marts.fct_calls", "_run_conversions_linked_at"),
+            ("ml.ml_call_features", "_run_conversions_linked_at"),
+        ):
+            con.execute(f"alter table {table} drop column {column}")  # our identifiers
+        warehouse_fixture.load_later_call_of_alice(con, "c12", "2026-10-04 18:00", 9)
+    finally:
+        con.close()
+    _dbt(daily)
+    con = connect(daily)
+    try:
+        linked = con.execute(
+            "select call_id, _run_unlinked_call_ids from intermediate.int_conversions_linked "
+            "where conversion_id = 'cv2'"
+        )
+        assert linked.fetchone() == ("c12", ["c11"])
+        warehouse_fixture.load_later_call_of_alice(con, "c13", "2026-10-05 08:00", 10)
+    finally:
+        con.close()
+    _dbt(daily)
+    _assert_same_as_full_refresh(tmp_path, daily, ["marts.fct_calls", "ml.ml_call_features"])
 
 
 def test_sessions_built_before_the_watermark_column_are_rebuilt_once(tmp_path: Path) -> None:

@@ -807,9 +807,15 @@ def _pool_session(
 
 
 def _static_call(
-    con: duckdb.DuckDBPyConnection, call_id: str, start: str, caller_key: str, load_id: int
+    con: duckdb.DuckDBPyConnection,
+    call_id: str,
+    start: str,
+    caller_key: str,
+    load_id: int,
+    attributed_at: dt.datetime | None = None,
 ) -> None:
-    """An answered call of NY on the static number, with its attribution."""
+    """An answered call of NY on the static number, with its attribution (attributed three
+    days after it started unless told)."""
     add_raw(
         con,
         "call_events",
@@ -829,9 +835,8 @@ def _static_call(
         location_id="loc_downtown",
         **BILLBOARD,
     )
-    add_attribution(
-        con, "call_attribution", [row | {"attributed_at": ts(start) + dt.timedelta(days=3)}]
-    )
+    attributed_at = attributed_at or ts(start) + dt.timedelta(days=3)
+    add_attribution(con, "call_attribution", [row | {"attributed_at": attributed_at}])
 
 
 def load_pool_days(con: duckdb.DuckDBPyConnection, step: int) -> None:
@@ -963,6 +968,14 @@ def load_pool_days(con: duckdb.DuckDBPyConnection, step: int) -> None:
         "number_assignments",
         [assignment | {"computed_at": computed_at} for _, assignment in rows],
     )
+
+
+def load_later_call_of_alice(
+    con: duckdb.DuckDBPyConnection, call_id: str, start: str, load_id: int
+) -> None:
+    """After the pool days: a late call of k_alice, later than her calls so far and still
+    before cv2 (2026-10-05 10:00), arrives; cv2 moves to it."""
+    _static_call(con, call_id, start, "k_alice", load_id, attributed_at=ts("2026-10-13 00:00"))
 
 
 def build(path: Path, *, late_day: bool = False, pool_days: bool = False) -> Path:

@@ -11,12 +11,13 @@
 -- and its label. Built from intermediate and staging models only, never from fct_calls:
 -- fct_calls reads ml.call_scores, which the scoring asset writes from this table.
 -- Incremental, like fct_calls: a run rebuilds the calls with a new event or attribution (the
--- watermark columns _*), the earlier calls of the same caller within the conversion link
--- window of those (a conversion can move to the newer call), the calls that a conversion
--- loaded since the last build (newer than every linked conversion built, _conversions_load_id)
--- or a new transcript links to, and the built calls whose
--- label_window_complete flips with the moving data horizon; it keeps the rest. An edited
--- account (threshold, timezone) needs a full refresh.
+-- watermark columns _*), the calls of the links int_conversions_linked wrote since the last
+-- build and the calls those left (a conversion moved to a newer call of the caller; as in
+-- fct_calls, with the same fallback after that model was rebuilt whole: the earlier calls of
+-- the same caller within the conversion link window of the new calls, and the calls that a
+-- conversion loaded since the last build links to), the calls a new transcript links to, and
+-- the built calls whose label_window_complete flips with the moving data horizon; it keeps the
+-- rest. An edited account (threshold, timezone) needs a full refresh.
 with
 
 calls as not materialized (
@@ -63,56 +64,61 @@ data_horizon as (
 
     ),
 
-    -- calls with a new event or a new attribution
-    arrived_calls as (
+    -- the calls whose linked conversions may differ from those built (see fct_calls)
+    conversion_changes as (
 
-        select
-            calls.call_id,
-            calls.account_id,
-            calls.caller_key,
-            calls.started_at
-        from calls, watermarks
-        where calls.max_load_id > watermarks.events_load_id
-        union
-        select
-            calls.call_id,
-            calls.account_id,
-            calls.caller_key,
-            calls.started_at
-        from calls, watermarks
-        where calls.attributed_at > watermarks.attributed_at
+        {% if conversion_links_replaced('_run_conversions_linked_at') %}
+            -- a new or re-attributed call can take a conversion linked by caller_key from an
+            -- earlier call of the same caller: that call is rebuilt too
+            select earlier.call_id
+            from calls as arrived
+            cross join watermarks
+            inner join calls as earlier
+                on
+                    arrived.account_id = earlier.account_id
+                    and arrived.caller_key = earlier.caller_key
+                    and arrived.started_at >= earlier.started_at
+                    and arrived.started_at - to_days({{ var('conversion_link_window_days') }})
+                    <= earlier.started_at
+            where
+                arrived.max_load_id > watermarks.events_load_id
+                or arrived.attributed_at > watermarks.attributed_at
+            union
+            -- a conversion loaded since the last build has a newer load than every
+            -- conversion linked then (this may pick up a few older, unlinked ones again, never
+            -- miss a new one). The calls' event watermark would not do: a backfill loads every
+            -- day's call events before the conversions, so all of those would count as new.
+            select conversions.call_id
+            from conversions, watermarks
+            where
+                conversions.call_id is not null
+                and conversions.load_id > watermarks.conversions_load_id
+        {% else %}
+            -- the links written since the last build: the call that has the conversion now,
+            -- and every call it left
+            select unnest(list_append(links._run_unlinked_call_ids, links.call_id)) as call_id
+            from conversions as links
+            where
+                links._run_linked_at > (
+                    select max(this._run_conversions_linked_at) from {{ this }} as this
+                )
+        {% endif %}
 
     ),
 
     changed_calls as (
 
-        select arrived_calls.call_id
-        from arrived_calls
+        -- calls with a new event or a new attribution
+        select calls.call_id
+        from calls, watermarks
+        where calls.max_load_id > watermarks.events_load_id
         union
-        -- a new or re-attributed call can take a conversion linked by caller_key from an
-        -- earlier call of the same caller (as in fct_calls): that call is rebuilt too
-        select earlier.call_id
-        from arrived_calls as arrived
-        inner join calls as earlier
-            on
-                arrived.account_id = earlier.account_id
-                and arrived.caller_key = earlier.caller_key
-                and arrived.started_at >= earlier.started_at
-                and arrived.started_at - to_days({{ var('conversion_link_window_days') }})
-                <= earlier.started_at
+        select calls.call_id
+        from calls, watermarks
+        where calls.attributed_at > watermarks.attributed_at
         union
-        select conversions.call_id
-        from conversions, watermarks
-        where
-            conversions.call_id is not null
-            and (
-                -- a conversion loaded since the last build has a newer load than every
-                -- conversion linked then (this may pick up a few older, unlinked ones again,
-                -- never miss a new one). The calls' event watermark would not do: a backfill
-                -- loads every day's call events before the conversions, so all of those
-                -- would count as new.
-                conversions.load_id > watermarks.conversions_load_id
-            )
+        select conversion_changes.call_id
+        from conversion_changes
         union
         select transcripts.call_id
         from transcripts, watermarks
@@ -151,7 +157,8 @@ labels as (
             conversions.converted_at
             <= calls_in_scope.ended_at + to_days({{ var('label_window_days') }})
         ) > 0 as label_converted_30d,
-        max(conversions.load_id) as conversions_load_id
+        max(conversions.load_id) as conversions_load_id,
+        max(conversions._run_linked_at) as conversions_linked_at
     from calls_in_scope
     left join conversions on calls_in_scope.call_id = conversions.call_id
     group by calls_in_scope.call_id
@@ -191,7 +198,8 @@ final as (
         calls_in_scope.max_load_id as _events_load_id,
         calls_in_scope.attributed_at as _attributed_at,
         transcripts.transcribed_at as _transcribed_at,
-        labels.conversions_load_id as _conversions_load_id
+        labels.conversions_load_id as _conversions_load_id,
+        labels.conversions_linked_at as _run_conversions_linked_at
     from calls_in_scope
     inner join labels on calls_in_scope.call_id = labels.call_id
     cross join data_horizon

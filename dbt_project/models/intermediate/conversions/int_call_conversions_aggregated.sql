@@ -23,7 +23,8 @@ aggregated as (
             where conversions.currency = accounts.currency
         ) as conversion_value,
         min(conversions.converted_at) as first_converted_at,
-        max(conversions.load_id) as max_load_id
+        max(conversions.load_id) as max_load_id,
+        max(conversions._run_linked_at) as max_linked_at
     from conversions
     left join accounts on conversions.account_id = accounts.account_id
     where conversions.call_id is not null

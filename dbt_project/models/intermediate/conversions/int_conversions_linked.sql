@@ -21,6 +21,11 @@
 -- unchanged, so its link is too. raw.conversions is append-only (a correction is a new load
 -- of the same event_id, which counts as loaded since); an edited account needs a full refresh,
 -- as for the call models.
+-- For its readers, each row written records the run (_run_linked_at) and the calls earlier
+-- builds had linked the conversion to (_run_unlinked_call_ids, accumulated, so a conversion
+-- that moved twice before a reader's next build names both calls it left): fct_calls and
+-- ml_call_features rebuild those calls and the current one for every row written since their
+-- own last build, instead of comparing every call's conversions on each run.
 with
 
 conversions as not materialized (
@@ -200,7 +205,33 @@ linked as (
 
 final as (
 
-    select * from linked
+    select
+        linked.*,
+        -- the run's instant: later than every row an earlier run wrote
+        now() as _run_linked_at,
+        {% if is_incremental() %}
+            -- the calls earlier builds linked it to, other than its call now, in order (a
+            -- table built before this column existed knows only its last call)
+            list_filter(
+                list_sort(list_distinct(
+                    list_append(
+                        {% if relation_has_column(this, '_run_unlinked_call_ids') -%}
+                            built._run_unlinked_call_ids
+                        {%- else -%}
+                            cast(null as varchar[])
+                        {%- endif %},
+                        built.call_id
+                    )
+                )),
+                lambda earlier: earlier is distinct from linked.call_id  -- noqa: RF02
+            ) as _run_unlinked_call_ids
+        {% else %}
+            cast([] as varchar[]) as _run_unlinked_call_ids
+        {% endif %}
+    from linked
+    {% if is_incremental() %}
+        left join {{ this }} as built on linked.conversion_id = built.conversion_id
+    {% endif %}
 
 )
 

@@ -7,12 +7,16 @@
     )
 }}
 
+-- depends_on: {{ ref('int_conversions_linked') }}
+
 -- One row per call. Incremental: a run rebuilds the calls that changed since the last run (a
 -- new event, a new attribution, a transcript or score: the watermark columns _*) and the calls
--- whose linked conversions differ from the built ones (a new conversion, or one that moved to
--- another call: a newer call of the same caller takes it, or the CRM re-sent it with another
--- call_id; compared on every call that has conversions on either side, however old), and keeps
--- the rest, so a daily run's work follows the day's data, not a window of days. A change
+-- whose linked conversions may differ from the built ones (a new conversion, or one that moved
+-- to another call: a newer call of the same caller takes it, or the CRM re-sent it with another
+-- call_id): the calls of the links int_conversions_linked wrote since the last build, with the
+-- calls those left, however old (conversion_links_replaced: every call's conversions are
+-- compared instead after that model was rebuilt whole), and keeps the rest, so a daily run's
+-- work follows the day's data, not a window of days or all history. A change
 -- behind no watermark (an account's timezone or threshold edited) needs
 -- `calltrack dbt build --full-refresh`.
 with
@@ -57,16 +61,40 @@ scores as (
 
     ),
 
-    built_conversions as (
+    -- the calls whose conversions may differ from those built
+    conversion_changes as (
 
-        select
-            this.call_id,
-            this.conversion_count,
-            this.conversion_value,
-            this.first_converted_at,
-            this._conversions_load_id
-        from {{ this }} as this
-        where this.conversion_count > 0
+        {% if conversion_links_replaced('_run_conversions_linked_at') %}
+            -- conversions as linked now against those built: both sides, so a call that lost
+            -- a conversion is rebuilt as well as the call that gained it
+            select coalesce(conversions.call_id, built.call_id) as call_id
+            from conversions
+            full outer join (  -- noqa: ST05
+                select
+                    this.call_id,
+                    this.conversion_count,
+                    this.conversion_value,
+                    this.first_converted_at,
+                    this._conversions_load_id
+                from {{ this }} as this
+                where this.conversion_count > 0
+            ) as built
+                on conversions.call_id = built.call_id
+            where
+                conversions.conversion_count is distinct from built.conversion_count
+                or conversions.conversion_value is distinct from built.conversion_value
+                or conversions.first_converted_at is distinct from built.first_converted_at
+                or conversions.max_load_id is distinct from built._conversions_load_id
+        {% else %}
+            -- the links written since the last build: the call that has the conversion now,
+            -- and every call it left
+            select unnest(list_append(links._run_unlinked_call_ids, links.call_id)) as call_id
+            from {{ ref('int_conversions_linked') }} as links
+            where
+                links._run_linked_at > (
+                    select max(this._run_conversions_linked_at) from {{ this }} as this
+                )
+        {% endif %}
 
     ),
 
@@ -80,18 +108,8 @@ scores as (
         from calls, watermarks
         where calls.attributed_at > watermarks.attributed_at
         union
-        -- conversions as linked now against those built: both sides, so a call that lost a
-        -- conversion is rebuilt as well as the call that gained it
-        select coalesce(conversions.call_id, built_conversions.call_id) as call_id
-        from conversions
-        full outer join built_conversions
-            on conversions.call_id = built_conversions.call_id
-        where
-            conversions.conversion_count is distinct from built_conversions.conversion_count
-            or conversions.conversion_value is distinct from built_conversions.conversion_value
-            or conversions.first_converted_at
-            is distinct from built_conversions.first_converted_at
-            or conversions.max_load_id is distinct from built_conversions._conversions_load_id
+        select conversion_changes.call_id
+        from conversion_changes
         union
         select transcripts.call_id
         from transcripts, watermarks
@@ -172,7 +190,8 @@ final as (
         calls_in_scope.attributed_at as _attributed_at,
         conversions.max_load_id as _conversions_load_id,
         transcripts.transcribed_at as _transcribed_at,
-        scores.scored_at as _scored_at
+        scores.scored_at as _scored_at,
+        conversions.max_linked_at as _run_conversions_linked_at
     from calls_in_scope
     left join conversions on calls_in_scope.call_id = conversions.call_id
     left join transcripts on calls_in_scope.call_id = transcripts.call_id
