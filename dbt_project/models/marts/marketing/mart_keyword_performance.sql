@@ -36,52 +36,95 @@ keyword_calls as (
 
 ),
 
+-- A call's keyword row depends only on its account, ids, campaign and keyword text, so each
+-- distinct combination is resolved once (a few hundred), not each call (0.4M at 1.6M calls).
+id_combinations as (
+
+    select distinct
+        keyword_calls.account_id,
+        keyword_calls.keyword_id,
+        keyword_calls.campaign_id,
+        keyword_calls.ad_group_id
+    from keyword_calls
+    where keyword_calls.keyword_id is not null
+
+),
+
 by_id as (
 
     select
-        keyword_calls.call_id,
+        id_combinations.account_id,
+        id_combinations.keyword_id,
+        id_combinations.campaign_id,
+        id_combinations.ad_group_id,
         min(keywords.keyword_key) as keyword_key
-    from keyword_calls
+    from id_combinations
     inner join keywords
         on
-            keyword_calls.account_id = keywords.account_id
-            and keyword_calls.keyword_id = keywords.keyword_id
+            id_combinations.account_id = keywords.account_id
+            and id_combinations.keyword_id = keywords.keyword_id
             and (
-                keyword_calls.campaign_id is null
-                or keyword_calls.campaign_id = keywords.campaign_id
+                id_combinations.campaign_id is null
+                or id_combinations.campaign_id = keywords.campaign_id
             )
             and (
-                keyword_calls.ad_group_id is null
-                or keyword_calls.ad_group_id = keywords.ad_group_id
+                id_combinations.ad_group_id is null
+                or id_combinations.ad_group_id = keywords.ad_group_id
             )
-    group by keyword_calls.call_id
+    group by
+        id_combinations.account_id,
+        id_combinations.keyword_id,
+        id_combinations.campaign_id,
+        id_combinations.ad_group_id
+
+),
+
+text_combinations as (
+
+    select distinct
+        keyword_calls.account_id,
+        keyword_calls.campaign,
+        keyword_calls.keyword
+    from keyword_calls
+    where keyword_calls.campaign is not null and keyword_calls.keyword is not null
 
 ),
 
 by_text as (
 
     select
-        keyword_calls.call_id,
+        text_combinations.account_id,
+        text_combinations.campaign,
+        text_combinations.keyword,
         min(keywords.keyword_key) as keyword_key
-    from keyword_calls
+    from text_combinations
     inner join keywords
         on
-            keyword_calls.account_id = keywords.account_id
-            and lower(keyword_calls.campaign) = lower(keywords.campaign_name)
-            and lower(keyword_calls.keyword) = lower(keywords.keyword_text)
-    where keyword_calls.call_id not in (select by_id.call_id from by_id)
-    group by keyword_calls.call_id
+            text_combinations.account_id = keywords.account_id
+            and lower(text_combinations.campaign) = lower(keywords.campaign_name)
+            and lower(text_combinations.keyword) = lower(keywords.keyword_text)
+    group by text_combinations.account_id, text_combinations.campaign, text_combinations.keyword
 
 ),
 
 resolved_calls as (
 
+    -- by id when the id resolves, else by text
     select
         keyword_calls.*,
         coalesce(by_id.keyword_key, by_text.keyword_key) as keyword_key
     from keyword_calls
-    left join by_id on keyword_calls.call_id = by_id.call_id
-    left join by_text on keyword_calls.call_id = by_text.call_id
+    left join by_id
+        on
+            keyword_calls.account_id = by_id.account_id
+            and keyword_calls.keyword_id = by_id.keyword_id
+            and keyword_calls.campaign_id is not distinct from by_id.campaign_id
+            and keyword_calls.ad_group_id is not distinct from by_id.ad_group_id
+    left join by_text
+        on
+            keyword_calls.account_id = by_text.account_id
+            and keyword_calls.campaign = by_text.campaign
+            and keyword_calls.keyword = by_text.keyword
 
 ),
 
