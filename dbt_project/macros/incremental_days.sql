@@ -26,3 +26,18 @@
     {%- endif -%}
     {{ return(none) }}
 {%- endmacro %}
+
+{#- Whether attribution removed a session after the pool marks `marks` were taken (its
+    assignments went with it): int_pool_build_marks then reads every assignment again. Asked
+    while the model is compiled; false while parsing. -#}
+{% macro sessions_removed_since(marks) -%}
+    {%- if not execute -%}
+        {{ return(false) }}
+    {%- endif -%}
+    {%- set removed = run_query(
+        "select count(*) from " ~ ref('stg_attribution__deleted_sessions') ~ " as deleted"
+        ~ " where deleted.deleted_at > (select coalesce(max(marks.sessions_deleted_at),"
+        ~ " cast('-infinity' as timestamptz)) from " ~ marks ~ " as marks)"
+    ) -%}
+    {{ return(removed.columns[0].values()[0] > 0) }}
+{%- endmacro %}

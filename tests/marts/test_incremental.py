@@ -254,6 +254,41 @@ def test_calls_built_before_the_link_columns_catch_up(tmp_path: Path) -> None:
     _assert_same_as_full_refresh(tmp_path, daily, ["marts.fct_calls", "ml.ml_call_features"])
 
 
+def test_pool_marks_are_read_again_after_a_removed_hold(tmp_path: Path) -> None:
+    # a daily run updates the pool marks from the assignments written since; a removed
+    # session can take the pool's latest hold with it (s23, until 11:00; s24 ends at 10:45),
+    # so then every assignment is read again. The next daily run (s29) updates them again.
+    daily = warehouse_fixture.build(tmp_path / "daily.duckdb", late_day=True, pool_days=True)
+    _dbt(daily, "--full-refresh")
+    con = connect(daily)
+    try:
+        warehouse_fixture.remove_latest_pool_session(con)
+    finally:
+        con.close()
+    _dbt(daily)
+    con = connect(daily)
+    try:
+        last_end = con.execute(
+            "select last_held_until from intermediate.int_pool_build_marks "
+            "where pool_id = 'pool_web'"
+        )
+        assert last_end.fetchone()[0] == warehouse_fixture.ts("2026-10-08 10:45")
+        warehouse_fixture.load_pool_session_after_removal(con)
+    finally:
+        con.close()
+    _dbt(daily)
+    _assert_same_as_full_refresh(
+        tmp_path,
+        daily,
+        [
+            "intermediate.int_pool_build_marks",
+            "intermediate.int_pool_levels_by_day",
+            "intermediate.int_pool_sessions_by_day",
+            "marts.mart_number_pool_health",
+        ],
+    )
+
+
 def test_sessions_built_before_the_watermark_column_are_rebuilt_once(tmp_path: Path) -> None:
     # a warehouse whose fct_sessions predates _computed_at: the next daily run rebuilds every
     # session (the watermark is unknown) instead of failing or rebuilding none

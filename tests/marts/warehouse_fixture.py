@@ -978,6 +978,34 @@ def load_later_call_of_alice(
     _static_call(con, call_id, start, "k_alice", load_id, attributed_at=ts("2026-10-13 00:00"))
 
 
+def remove_latest_pool_session(con: duckdb.DuckDBPyConnection) -> None:
+    """After the pool days: attribution removes s23, the pool's latest hold (its beacons
+    erased), as the engine records it."""
+    for table in ("sessions", "number_assignments"):
+        con.execute(f"delete from attribution.{table} where session_id = 's23'")
+    add_attribution(
+        con,
+        "deleted_sessions",
+        [
+            {
+                "account_id": NY,
+                "session_id": "s23",
+                "started_at": ts("2026-10-08 10:00"),
+                "deleted_at": ts("2026-10-13 00:00"),
+            }
+        ],
+    )
+
+
+def load_pool_session_after_removal(con: duckdb.DuckDBPyConnection) -> None:
+    """A later pool session (s29, 2026-10-09), written by the attribution run after
+    `remove_latest_pool_session`."""
+    session, assignment = _pool_session("s29", "2026-10-09 12:00", "2026-10-09 12:30", POOL_NY[0])
+    computed_at = ts("2026-10-14 00:00")
+    add_attribution(con, "sessions", [session | {"computed_at": computed_at}])
+    add_attribution(con, "number_assignments", [assignment | {"computed_at": computed_at}])
+
+
 def build(path: Path, *, late_day: bool = False, pool_days: bool = False) -> Path:
     """Create the fixture warehouse at `path` (closed when this returns: dbt needs the lock)."""
     con = connect(path)
